@@ -1,0 +1,79 @@
+{#- Generic data tests written here because dbt hub packages cannot be fetched offline. -#}
+
+{% test accepted_range(model, column_name, min_value=none, max_value=none, inclusive=true, where=none) %}
+  {#- Fails on every row whose value lies outside [min_value, max_value]; nulls are not checked. -#}
+  with checked as (
+      select {{ column_name }} as value
+      from {{ model }}
+      where {{ column_name }} is not null
+      {% if where %} and ({{ where }}) {% endif %}
+  ),
+
+  final as (
+      select *
+      from checked
+      where false
+      {% if min_value is not none %}
+        or value {{ '<' if inclusive else '<=' }} {{ min_value }}
+      {% endif %}
+      {% if max_value is not none %}
+        or value {{ '>' if inclusive else '>=' }} {{ max_value }}
+      {% endif %}
+  )
+
+  select * from final
+{% endtest %}
+
+
+{% test expression_is_true(model, expression, where=none) %}
+  {#- Fails on every row where the SQL expression is false or null. -#}
+  with final as (
+      select *
+      from {{ model }}
+      where not coalesce(({{ expression }}), false)
+      {% if where %} and ({{ where }}) {% endif %}
+  )
+
+  select * from final
+{% endtest %}
+
+
+{% test unique_combination_of_columns(model, combination_of_columns) %}
+  {#- Fails on every combination of the columns that occurs more than once. -#}
+  with final as (
+      select {{ combination_of_columns | join(', ') }}, count(*) as n_rows
+      from {{ model }}
+      group by all
+      having count(*) > 1
+  )
+
+  select * from final
+{% endtest %}
+
+
+{% test row_count_equals(model, expected, group_by=none) %}
+  {#- Fails when the model's row count (per group, if given) differs from `expected`. -#}
+  with counts as (
+      select {% if group_by %}{{ group_by | join(', ') }},{% endif %} count(*) as n_rows
+      from {{ model }}
+      {% if group_by %}group by all{% endif %}
+  ),
+
+  final as (
+      select * from counts where n_rows <> {{ expected }}
+  )
+
+  select * from final
+{% endtest %}
+
+
+{% test equal_row_count(model, compare_model) %}
+  {#- Fails when the two relations have different row counts. -#}
+  with final as (
+      select
+          (select count(*) from {{ model }}) as n_model,
+          (select count(*) from {{ compare_model }}) as n_compare
+  )
+
+  select * from final where n_model <> n_compare
+{% endtest %}

@@ -1,0 +1,18 @@
+{#- The study's parameters as SQL expressions, read from dbt vars (defaults: Koebe et al. 2024). -#}
+
+{% macro s_csam() -%}
+  ({{ var('s_csam_sites') }}::double / {{ var('s_porn_onion_sites') }})
+{%- endmacro %}
+
+{% macro correction_scale() -%}
+  ({{ var('s_onion') }}::double * {{ s_csam() }})
+{%- endmacro %}
+
+{% macro floored_ln(expr) -%}
+  ln(greatest({{ expr }}, {{ var('log_floor') }}))
+{%- endmacro %}
+
+{% macro commune_code(expr) -%}
+  {#- INSEE commune code as a 5-character string: restores a leading zero lost by a spreadsheet. -#}
+  lpad(trim(cast({{ expr }} as varchar)), 5, '0')
+{%- endmacro %}

@@ -1,0 +1,26 @@
+{#- One row per commune: the hourly correlations between Web_Adult and Tor download of step 4:
+    Pearson on floored ln volumes (the published rho), the same with Tor lagged (pairs whose
+    lagged hour was dropped are left out), and Spearman (Pearson on average ranks). -#}
+
+with hours as (
+
+    select * from {{ ref('int_commune_hours__log_lag_rank') }}
+
+),
+
+final as (
+
+    select
+        commune_code,
+        count(*) as n_hours,
+        count(*) filter (where is_tor_zero) as n_hours_without_tor,
+        corr(ln_web_adult, ln_tor) as rho,
+        count(ln_tor_lagged) as n_hour_pairs_lagged,
+        corr(ln_web_adult, ln_tor_lagged) as rho_tor_lagged,
+        corr(rank_web_adult, rank_tor) as rho_spearman
+    from hours
+    group by commune_code
+
+)
+
+select * from final

@@ -1,0 +1,30 @@
+{{ config(materialized="table") }}
+{#- One row per city and tile: the tile polygon (WGS84) and its centroid. -#}
+
+with source as (
+
+    select * from {{ source('netmob', 'tiles') }}
+
+),
+
+features as (
+
+    select
+        regexp_extract(replace(filename, '\', '/'), '([^/]+)\.geojson$', 1) as city,
+        unnest(features) as feature
+    from source
+
+),
+
+final as (
+
+    select
+        city,
+        feature.properties.tile_id::bigint as tile_id,
+        ST_GeomFromGeoJSON(feature.geometry) as tile_geom,
+        ST_Centroid(ST_GeomFromGeoJSON(feature.geometry)) as centroid_geom
+    from features
+
+)
+
+select * from final

@@ -1,0 +1,41 @@
+"""Headline figures of a built warehouse, printed by `make demo`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from netmob_tor import CAUTION
+from netmob_tor.duck import connect
+
+HEADLINE_SQL = """
+select
+    count(*) as n_communes,
+    count(distinct city) as n_cities,
+    sum(n_tiles) as n_assigned_tiles,
+    count(*) filter (where is_rho_floored) as n_rho_floored,
+    avg(rho) as mean_rho,
+    avg(c) as mean_c,
+    avg(cpc_per_1000) as mean_cpc_per_1000,
+    max(cpc_per_1000) as max_cpc_per_1000,
+    arg_max(commune_name || ' (' || commune_code || ', ' || city || ')', cpc_per_1000) as max_cpc_commune,
+    count(*) filter (where is_small_population) as n_small_population
+from commune_summary
+"""
+
+
+def headline(database: Path) -> str:
+    """A short text: warehouse path, data source and the marts' headline figures."""
+    con = connect(database, read_only=True)
+    row = con.execute(HEADLINE_SQL).df().iloc[0]
+    n_hours = con.execute("select count(*) from commune_hour").fetchone()[0]
+    lines = [
+        f"warehouse: {database}",
+        f"commune_hour: {n_hours:,} rows; commune_summary: {int(row.n_communes)} communes in {int(row.n_cities)} urban areas, "
+        f"{int(row.n_assigned_tiles):,} tiles assigned",
+        f"rho (ln Web_Adult vs ln Tor, hourly): mean {row.mean_rho:.4f}; {int(row.n_rho_floored)} communes floored; mean c {row.mean_c:.6f}",
+        f"cpc per 1000: mean {row.mean_cpc_per_1000:,.0f}, max {row.max_cpc_per_1000:,.0f} in {row.max_cpc_commune}",
+        f"{int(row.n_small_population)} communes under the small-population threshold are flagged (is_small_population).",
+        f"Query: .venv/bin/netmob-tor sql \"select commune_name, city, cpc_per_1000 from commune_summary order by 3 desc limit 10\"",
+        CAUTION,
+    ]
+    return "\n".join(lines)
