@@ -1,21 +1,24 @@
 # netmob_tor: two commands do everything on a fresh machine.
-#   make demo   set up, generate the embedded synthetic data, build, analyse, report
-#   make test   the same set-up, then every test
+#   make demo   set up, generate the embedded synthetic data, build the warehouse, print headlines
+#   make test   the same set-up and build, then every test (dbt data + unit tests run in the build)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+DATA_ROOT ?= data/embedded
+SEED ?= 20190316
+SCALE ?= 20
+GENERATOR := $(wildcard python/netmob_tor/synth/*.py) python/netmob_tor/release.py seeds/anomaly_days.csv
+
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
-DATA_ROOT ?= data/embedded
-export NETMOB_TOR_DATA_ROOT := $(DATA_ROOT)
-SEED ?= 20190316
-SCALE ?= 20
+DBT := $(BIN)/dbt
+DBT_VARS := --vars '{data_root: "$(DATA_ROOT)"}'
 
-.PHONY: demo test setup data build analyze report test-python clean bench
+.PHONY: demo test setup data build clean
 
 demo: build
 	$(BIN)/netmob-tor summary
@@ -31,15 +34,17 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/pip install -q -r requirements.lock
 	$(BIN)/pip install -q --no-deps -e .
 	$(BIN)/netmob-tor install-spatial
+	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
 data: $(DATA_ROOT)/.complete
 
-$(DATA_ROOT)/.complete: $(STAMP)
+$(DATA_ROOT)/.complete: $(STAMP) $(GENERATOR)
 	$(BIN)/netmob-tor generate --out $(DATA_ROOT) --seed $(SEED) --scale $(SCALE)
 
 build: data
-	$(BIN)/dbt build --quiet --warn-error-options '{"error": ["NoNodesForSelectionCriteria"]}' || $(BIN)/dbt build
+	mkdir -p warehouse
+	$(DBT) build $(DBT_VARS)
 
 clean:
-	rm -rf $(VENV) data target logs warehouse
+	rm -rf $(VENV) data target logs warehouse .duckdb

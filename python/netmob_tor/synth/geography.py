@@ -166,14 +166,18 @@ def commune_polygons(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def select_tiles(con: duckdb.DuckDBPyConnection, grid: CityGrid, stride: int) -> pd.DataFrame:
-    """The city's tiles at this scale: every `stride`-th row and column, plus for each commune
-    the tile nearest its interior point among those whose centre it contains, so every commune
-    has a tile. stride 1 is the full grid."""
+    """The city's tiles at this scale: every `stride`-th row and column and the grid's edge at
+    that spacing, plus for each commune the tile nearest its interior point among those whose
+    centre it contains, so every commune has a tile. stride 1 is the full grid."""
     tiles = full_grid(grid)
     if stride == 1:
         return tiles
     half = stride // 2
-    sampled = tiles[(tiles.row % stride == half) & (tiles.col % stride == half)]
+    on_row, on_col = tiles.row % stride == half, tiles.col % stride == half
+    edge_row = (tiles.row == 0) | (tiles.row == grid.n_rows - 1)
+    edge_col = (tiles.col == 0) | (tiles.col == grid.n_cols - 1)
+    # The lattice, plus the grid's outer edge at the same spacing (mostly outside every commune).
+    sampled = tiles[(on_row & on_col) | (edge_row & on_col) | (edge_col & on_row)]
     con.register("all_tiles", tiles[["tile_id", "x", "y"]])
     anchors = con.execute(
         """
