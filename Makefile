@@ -21,6 +21,8 @@ DBT_VARS := --vars '{data_root: "$(DATA_ROOT)"}'
 .PHONY: demo test setup data build clean
 
 demo: build
+	$(BIN)/netmob-tor analyze
+	$(BIN)/netmob-tor analyze --source released
 	$(BIN)/netmob-tor summary
 
 test: build

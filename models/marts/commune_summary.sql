@@ -145,7 +145,7 @@ final as (
         {{ floored_ln('cpc_per_1000') }} as log_cpc_per_1000,
         {{ floored_ln('cpc_tor_lagged_per_1000') }} as log_cpc_tor_lagged_per_1000,
         crime.* exclude (commune_code),
-        controls.* exclude (commune_code)
+        controls.* exclude (commune_code, department_code, epci_code)
     from per_1000
     left join crime using (commune_code)
     left join controls using (commune_code)

@@ -50,6 +50,23 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_analyze(args: argparse.Namespace) -> int:
+    """Tables 1 and 2 and the dependent-correlation tests, stored as analysis_* tables."""
+    from netmob_tor.analysis.run import analyze, default_parameters, format_table2, write_tables
+    from netmob_tor.duck import connect
+
+    con = connect(args.database)
+    tables = analyze(con, args.source)
+    prefix = "" if args.source == "warehouse" else f"{args.source}_"
+    write_tables(con, {prefix + name: frame for name, frame in tables.items()}, default_parameters(args.source))
+    print(f"Table 1 ({args.source}): distribution of rho (before the floor) and c")
+    print(tables["correction_factor_summary"].to_string(index=False))
+    print(f"\nTable 2 ({args.source})")
+    print(format_table2(tables["correlations"]))
+    print(f"\nstored in {args.database}: " + ", ".join(f"analysis_{prefix}{name}" for name in tables))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(prog="netmob-tor", description=__doc__ + " " + CAUTION)
@@ -71,6 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
     sql.add_argument("--database", default=str(default_database()))
     sql.add_argument("--max-rows", type=int, default=50)
     sql.set_defaults(func=cmd_sql)
+
+    ana = sub.add_parser("analyze", help="Tables 1-2 and dependent-correlation tests, written back to DuckDB")
+    ana.add_argument("--source", choices=["warehouse", "released"], default="warehouse",
+                     help="the built commune_summary, or the study's released aggregates (paper mode)")
+    ana.add_argument("--database", default=str(default_database()))
+    ana.set_defaults(func=cmd_analyze)
 
     summ = sub.add_parser("summary", help="headline figures of the built warehouse")
     summ.add_argument("--database", default=str(default_database()))
