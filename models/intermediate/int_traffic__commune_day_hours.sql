@@ -1,10 +1,18 @@
+{{ config(materialized='incremental', incremental_strategy='append') }}
 {#- One row per city, commune (null = tiles outside every commune), service and kept day: hourly
-    download volumes summed over the commune's tiles, still wide (h00..h23). Anomaly days listed in
-    the `anomaly_days` seed are dropped here, before the join, so they are never aggregated. -#}
+    download volumes h00..h23 summed over the commune's tiles, still wide. Anomaly days (seed
+    `anomaly_days`) are pruned from the scan as whole files. Lines that cannot be trusted (wrong
+    number of values, negative values, a day outside the study period, a tile missing from the
+    grid) are not summed; they are listed in `quarantined_lines` and surface in
+    `traffic_quarantine`. Incremental: a run reads only files of (city, service, day) not yet
+    loaded; `dbt build --full-refresh` rebuilds everything. #}
+-- depends_on: {{ ref('anomaly_days') }}
 
 with tile_hours as (
 
     select * from {{ ref('int_traffic__tile_day_hours') }}
+    where not {{ anomaly_day_filter('city', 'traffic_date') }}
+      and not {{ loaded_file_filter(this, 'city', 'service', 'traffic_date') }}
 
 ),
 
@@ -14,42 +22,41 @@ tiles as (
 
 ),
 
-anomaly_days as (
+located as (
 
-    select * from {{ ref('anomaly_days') }}
-
-),
-
-kept_days as (
-
-    select tile_hours.*
+    select
+        tile_hours.*,
+        tiles.commune_code,
+        coalesce(
+            tile_hours.quarantine_reason,
+            case when tiles.tile_id is null then 'tile not in the city grid' end
+        ) as reason
     from tile_hours
-    where not exists (
-        select 1
-        from anomaly_days
-        where anomaly_days.anomaly_date = tile_hours.traffic_date
-          and anomaly_days.city in ('*', tile_hours.city)
-    )
+    left join tiles
+        on tiles.city = tile_hours.city
+       and tiles.tile_id = tile_hours.tile_id
 
 ),
 
 final as (
 
     select
-        kept_days.city,
-        tiles.commune_code,
-        kept_days.service,
-        kept_days.traffic_date,
-        any_value(kept_days.local_day_hours) as local_day_hours,
-        count(*) as n_tiles,
+        city,
+        commune_code,
+        service,
+        traffic_date,
+        any_value(local_day_hours) as local_day_hours,
+        current_timestamp as loaded_at,
+        count(*) filter (where reason is null) as n_tiles,
+        count(distinct tile_id) filter (where reason is null) as n_distinct_tiles,
+        count(*) filter (where reason is not null) as n_quarantined_lines,
+        list({'tile_id': tile_id, 'source_file': source_file, 'reason': reason}) filter (where reason is not null)
+            as quarantined_lines,
         {% for h in range(24) -%}
-        sum(kept_days.h{{ '%02d' % h }}) as h{{ '%02d' % h }}{{ ',' if not loop.last }}
+        sum(h{{ '%02d' % h }}) filter (where reason is null) as h{{ '%02d' % h }}{{ ',' if not loop.last }}
         {% endfor %}
-    from kept_days
-    left join tiles
-        on tiles.city = kept_days.city
-       and tiles.tile_id = kept_days.tile_id
-    group by all
+    from located
+    group by city, commune_code, service, traffic_date
 
 )
 

@@ -1,8 +1,9 @@
 {{ config(materialized='view') }}
-{#- One row per city, service, day and tile: quarter-hours summed to the 24 local hours while the
+{#- One row per city, service, day and tile: the quarter-hours summed to the 24 local hours while the
     data is still wide (before any unpivot). A local day has 24 hours, 23 on the spring-forward
     day: its file holds 92 values, 00:00-01:45 then 03:00 onwards, so from the gap hour on the
-    values belong one hour later; the hour that does not exist stays null. Nothing is shifted. -#}
+    values belong one hour later; the hour that does not exist stays null. Nothing is shifted.
+    Lines that cannot be trusted carry a `quarantine_reason` instead of being dropped. -#}
 
 {%- set gap = var('dst_gap_hour') -%}
 
@@ -12,16 +13,27 @@ with traffic as (
 
 ),
 
-day_length as (
+study_days as (
 
     select
-        *,
+        day::date as traffic_date,
         date_diff(
             'hour',
-            timezone('{{ var("timezone") }}', traffic_date::timestamp),
-            timezone('{{ var("timezone") }}', (traffic_date + 1)::timestamp)
+            timezone('{{ var("timezone") }}', day::timestamp),
+            timezone('{{ var("timezone") }}', (day + interval 1 day)::timestamp)
         ) as local_day_hours
+    from range(date '{{ var("study_start") }}', date '{{ var("study_end") }}' + interval 1 day, interval 1 day) as days(day)
+
+),
+
+checked as (
+
+    select
+        traffic.*,
+        study_days.local_day_hours,
+        least({% for i in range(1, 97) %}coalesce(v{{ '%02d' % i }}, 0){{ ', ' if not loop.last }}{% endfor %}) as min_value
     from traffic
+    left join study_days using (traffic_date)
 
 ),
 
@@ -34,7 +46,12 @@ final as (
         tile_id,
         local_day_hours,
         n_values,
-        n_values = 4 * local_day_hours as has_expected_values,
+        case
+            when local_day_hours is null then 'date outside the study period'
+            when n_values <> 4 * local_day_hours
+                then 'expected ' || 4 * local_day_hours || ' quarter-hour values, found ' || n_values
+            when min_value < 0 then 'negative traffic value'
+        end as quarantine_reason,
         {% for h in range(24) -%}
         {%- set normal = [] -%}{%- for q in range(1, 5) -%}{%- do normal.append('v%02d' % (4 * h + q)) -%}{%- endfor -%}
         {%- if h < gap -%}
@@ -48,7 +65,7 @@ final as (
         {%- endif %}
         {% endfor -%}
         source_file
-    from day_length
+    from checked
 
 )
 

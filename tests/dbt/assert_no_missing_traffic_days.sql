@@ -1,0 +1,50 @@
+{#- Every city present in the data has, for every service, a file for every study day the
+    anomaly_days seed keeps: a missing file is an error, listed by city, service and date. -#}
+
+with loaded as (
+
+    select distinct city, service, traffic_date
+    from {{ ref('int_traffic__commune_day_hours') }}
+
+),
+
+cities as (
+
+    select distinct city from loaded
+
+),
+
+services as (
+
+    select unnest({{ var('services') }}) as service
+
+),
+
+days as (
+
+    select day::date as traffic_date
+    from range(date '{{ var("study_start") }}', date '{{ var("study_end") }}' + interval 1 day, interval 1 day) as t(day)
+
+),
+
+expected as (
+
+    select cities.city, services.service, days.traffic_date
+    from cities cross join services cross join days
+    where not exists (
+        select 1 from {{ ref('anomaly_days') }} as a
+        where a.anomaly_date = days.traffic_date and a.city in ('*', cities.city)
+    )
+
+),
+
+final as (
+
+    select expected.*
+    from expected
+    left join loaded using (city, service, traffic_date)
+    where loaded.city is null
+
+)
+
+select * from final
