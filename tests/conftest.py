@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -33,3 +35,21 @@ def data_root() -> Path:
     if not (root / ".complete").exists():
         pytest.fail(f"{root} has no complete generated dataset: run `make data`")
     return root
+
+
+def run_dbt(data_root: Path, database: Path, work: Path, select: list[str], variables: dict[str, str], *extra: str) -> subprocess.CompletedProcess:
+    """`dbt build` of a selection into its own database, target and log folders (not the warehouse)."""
+    env = {**os.environ, "NETMOB_TOR_DB": str(database), "DBT_PROFILES_DIR": str(project_root())}
+    pairs = ", ".join(f"{k}: '{v}'" for k, v in {"data_root": str(data_root), **variables}.items())
+    cmd = [
+        str(project_root() / ".venv" / "bin" / "dbt"), "build", "--quiet", "--select", *select,
+        "--exclude", "test_type:unit", "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
+        "--vars", "{" + pairs + "}", *extra,
+    ]
+    return subprocess.run(cmd, cwd=project_root(), env=env, capture_output=True, text=True)
+
+
+@pytest.fixture
+def dbt_build() -> Callable[..., subprocess.CompletedProcess]:
+    """Run `dbt build` on a separate database (see run_dbt)."""
+    return run_dbt

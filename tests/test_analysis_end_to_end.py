@@ -40,3 +40,47 @@ def test_analyze_cli_writes_tables(tmp_path: Path, warehouse: duckdb.DuckDBPyCon
     assert {"analysis_correlations", "analysis_released_correlations", "analysis_correction_factor_summary"} <= tables
     n, source = con.execute("select count(*), any_value(parameters::json->>'source') from analysis_released_correlations").fetchone()
     assert n == 4 and source == "released"
+
+
+ALL_WAREHOUSE_TABLES = {
+    "correction_factor_summary", "cpc_range_summary", "correlations", "dependent_correlation_tests",
+    "pca_loadings", "pca_explained_variance", "pca_region_scores", "pca_department_scores",
+    "regression_input", "regressions", "mixed_model", "morans_i", "bootstrap_rho", "bootstrap_correlations",
+}
+
+
+def test_analyze_all_warehouse_every_table(tmp_path: Path, warehouse: duckdb.DuckDBPyConnection) -> None:
+    """Every table from the built warehouse, stored with run_at and parameters; the report prints them."""
+    from netmob_tor.analysis.regressions import MODELS
+    from netmob_tor.analysis.run import all_parameters, analyze_all, format_report, write_tables
+
+    options = {"replicates": 4, "permutations": 49}
+    tables = analyze_all(warehouse, "warehouse", **options)
+    assert set(tables) == ALL_WAREHOUSE_TABLES
+    regressions = tables["regressions"]
+    assert set(regressions["model"]) == {m.name for m in MODELS}
+    main = regressions[(regressions["model"] == "main")]
+    assert main["n"].nunique() == 1 and main["n"].iloc[0] > 300
+    assert main.groupby("direction")["variable"].count().eq(20).all()  # 18 controls + intercept + the other side
+    assert (tables["morans_i"]["n"] == main["n"].iloc[0]).all()
+    assert tables["bootstrap_rho"]["commune_code"].is_unique and len(tables["bootstrap_rho"]) == 1341
+    boot = tables["bootstrap_correlations"].set_index("predictor")
+    assert (boot["ci_low"] <= boot["ci_high"]).all()
+    report = format_report(tables)
+    assert "Table 3" in report and "Moran" in report and "no individual or causal meaning" in report
+    con = connect(tmp_path / "out.duckdb")
+    write_tables(con, {name: tables[name] for name in ("regressions", "morans_i")}, all_parameters("warehouse", **options))
+    n, replicates = con.execute("select count(*), any_value(parameters::json->'bootstrap'->>'replicates') from analysis_regressions").fetchone()
+    assert n == len(regressions) and replicates == "4"
+
+
+def test_analyze_all_paper_mode_tables_1_2_pca(tmp_path: Path) -> None:
+    """Paper mode: Tables 1, 2 and the PCA only, stored with the released_ prefix."""
+    from netmob_tor.analysis.run import analyze_and_store, format_report
+
+    con = connect(tmp_path / "paper.duckdb")
+    tables = analyze_and_store(con, "released")
+    assert "regressions" not in tables and {"pca_loadings", "pca_department_scores", "correlations"} <= set(tables)
+    stored = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+    assert {f"analysis_released_{name}" for name in tables} <= stored
+    assert "census and election inputs" in format_report(tables)

@@ -4,30 +4,22 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
-import pytest
 
 from netmob_tor.duck import connect
-from netmob_tor.paths import project_root
 from netmob_tor.synth.generate import generate
 
 DAYS = ("20190401", "20190402", "20190403")
 
 
-def dbt_build(data_root: Path, database: Path, work: Path, last_day: str, *extra: str) -> None:
-    """dbt build of the traffic chain into its own database, target and log folders; the study
-    period ends on `last_day`, so the missing-day test expects exactly the days present."""
-    env = {**os.environ, "NETMOB_TOR_DB": str(database), "DBT_PROFILES_DIR": str(project_root())}
-    cmd = [
-        str(project_root() / ".venv" / "bin" / "dbt"), "build", "--quiet",
-        "--select", "+commune_hour", "study_communes", "--exclude", "test_type:unit",
-        "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
-        "--vars", f"{{data_root: '{data_root}', study_start: '2019-04-01', study_end: '{last_day}'}}",
-        *extra,
-    ]
-    result = subprocess.run(cmd, cwd=project_root(), env=env, capture_output=True, text=True)
+def build(dbt_build, data_root: Path, database: Path, work: Path, last_day: str, *extra: str) -> None:
+    """Build the traffic chain; the study period ends on `last_day`, so the missing-day test
+    expects exactly the days present."""
+    result = dbt_build(
+        data_root, database, work, ["+commune_hour", "study_communes"],
+        {"study_start": "2019-04-01", "study_end": last_day}, *extra,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
 
@@ -42,14 +34,14 @@ def link_days(source: Path, target: Path, days: tuple[str, ...]) -> None:
             os.symlink(path, dest)
 
 
-def test_new_day_is_loaded_alone_and_matches_full_rebuild(tmp_path: Path) -> None:
+def test_new_day_is_loaded_alone_and_matches_full_rebuild(tmp_path: Path, dbt_build) -> None:
     full = tmp_path / "full"
     generate(full, seed=11, cities=["Dijon"], days="2019-04-01:2019-04-03", scale=60)
     root = tmp_path / "root"
     root.mkdir()
     link_days(full, root, DAYS[:2])
     db = tmp_path / "wh.duckdb"
-    dbt_build(root, db, tmp_path, "2019-04-02")
+    build(dbt_build, root, db, tmp_path, "2019-04-02")
     con = connect(db, read_only=True)
     first = con.execute("select count(*), max(loaded_at) from int_traffic__commune_day_hours").fetchone()
     con.close()
@@ -58,7 +50,7 @@ def test_new_day_is_loaded_alone_and_matches_full_rebuild(tmp_path: Path) -> Non
         dest = root / path.relative_to(full)
         dest.parent.mkdir(parents=True, exist_ok=True)
         os.symlink(path, dest)
-    dbt_build(root, db, tmp_path, "2019-04-03")
+    build(dbt_build, root, db, tmp_path, "2019-04-03")
     con = connect(db, read_only=True)
     per_day = dict(con.execute(
         "select strftime(traffic_date, '%Y%m%d'), count(distinct loaded_at) from int_traffic__commune_day_hours group by 1"
@@ -72,7 +64,7 @@ def test_new_day_is_loaded_alone_and_matches_full_rebuild(tmp_path: Path) -> Non
     assert set(per_day) == set(DAYS) and all(n == 1 for n in per_day.values())
 
     rebuilt_db = tmp_path / "rebuilt.duckdb"
-    dbt_build(root, rebuilt_db, tmp_path, "2019-04-03", "--full-refresh")
+    build(dbt_build, root, rebuilt_db, tmp_path, "2019-04-03", "--full-refresh")
     con = connect(rebuilt_db, read_only=True)
     rebuilt = con.execute("select * from commune_hour order by commune_code, hour_start_utc").df()
     con.close()

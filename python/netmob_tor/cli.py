@@ -51,19 +51,18 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    """Tables 1 and 2 and the dependent-correlation tests, stored as analysis_* tables."""
-    from netmob_tor.analysis.run import analyze, default_parameters, format_table2, write_tables
+    """Every table of the statistical layer, stored as analysis_* tables and printed."""
+    from netmob_tor.analysis.run import analyze_and_store, format_report
     from netmob_tor.duck import connect
 
     con = connect(args.database)
-    tables = analyze(con, args.source)
-    prefix = "" if args.source == "warehouse" else f"{args.source}_"
-    write_tables(con, {prefix + name: frame for name, frame in tables.items()}, default_parameters(args.source))
-    print(f"Table 1 ({args.source}): distribution of rho (before the floor) and c")
-    print(tables["correction_factor_summary"].to_string(index=False))
-    print(f"\nTable 2 ({args.source})")
-    print(format_table2(tables["correlations"]))
-    print(f"\nstored in {args.database}: " + ", ".join(f"analysis_{prefix}{name}" for name in tables))
+    tables = analyze_and_store(con, args.source, replicates=args.replicates)
+    text = format_report(tables)
+    out = Path(args.tables_dir) / f"analysis_{args.source}.txt"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text + "\n", encoding="utf-8")
+    print(text)
+    print(f"\nstored {len(tables)} analysis_* tables in {args.database}; printed tables in {out}")
     return 0
 
 
@@ -93,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     ana.add_argument("--source", choices=["warehouse", "released"], default="warehouse",
                      help="the built commune_summary, or the study's released aggregates (paper mode)")
     ana.add_argument("--database", default=str(default_database()))
+    ana.add_argument("--replicates", type=int, default=200, help="day-block bootstrap replicates (warehouse source)")
+    ana.add_argument("--tables-dir", default="report/tables", help="where the printed tables are written")
     ana.set_defaults(func=cmd_analyze)
 
     summ = sub.add_parser("summary", help="headline figures of the built warehouse")

@@ -88,3 +88,125 @@ def format_table2(df: pd.DataFrame) -> str:
         lines.append(f"{label:<{width}}{row.rho:>8.3f}{row.p_value:>12.2e}{row.n:>6d}")
     lines.append(f"Spearman correlation with {df['outcome'].iloc[0] if len(df) else OUTCOME}. {CAUTION}")
     return "\n".join(lines)
+
+
+# --- every table: Tables 1-3, robustness, PCA and the beyond-the-paper methods -----------------
+
+# Defaults of the beyond-the-paper methods: 200 day-block replicates run in about 30 s on 2 cores
+# on the embedded data (the whole of analyze_all in about 35 s).
+BOOTSTRAP_REPLICATES = 200
+MORAN_PERMUTATIONS = 999
+K_NEAREST = 4
+SEED = 20190316
+
+
+def load_full_summary(con: duckdb.DuckDBPyConnection, source: str) -> pd.DataFrame:
+    """Every column of commune_summary (warehouse) or of the released frame (paper mode)."""
+    if source == "warehouse":
+        return con.execute("select * from commune_summary").df()
+    if source == "released":
+        return released_summary()
+    raise ValueError(f"source must be one of {SOURCES}, not {source!r}")
+
+
+def load_gtrends(con: duckdb.DuckDBPyConnection, source: str) -> pd.DataFrame:
+    """The raw Google Trends table: staging model (warehouse) or the vendored release export (paper mode)."""
+    from netmob_tor.analysis.pca import gtrends_from_warehouse, read_gtrends_csv
+    from netmob_tor.paths import reference_dir
+
+    if source == "warehouse":
+        return gtrends_from_warehouse(con)
+    return read_gtrends_csv(reference_dir() / "study_release" / "intial_anaysis_gtrends.csv")
+
+
+def analyze_all(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    replicates: int = BOOTSTRAP_REPLICATES,
+    permutations: int = MORAN_PERMUTATIONS,
+    k_nearest: int = K_NEAREST,
+    seed: int = SEED,
+) -> dict[str, pd.DataFrame]:
+    """Every table of the statistical layer from `source`.
+
+    Both sources: Table 1 (`correction_factor_summary`, `cpc_range_summary`), Table 2
+    (`correlations`, `dependent_correlation_tests`) and the Google Trends PCA (`pca_loadings`,
+    `pca_explained_variance`, `pca_region_scores`, `pca_department_scores`). Warehouse only:
+    `regression_input`, Table 3 with its robustness variants (`regressions`), the random-intercept
+    model (`mixed_model`), Moran's I of the OLS residuals (`morans_i`) and the day-block bootstrap
+    (`bootstrap_rho`, `bootstrap_correlations`; `replicates` resampled day sets).
+    """
+    from netmob_tor.analysis.bootstrap import day_block_bootstrap
+    from netmob_tor.analysis.distribution import cpc_range_summary
+    from netmob_tor.analysis.mixed import random_intercept_models
+    from netmob_tor.analysis.pca import department_scores, load_old_regions, trends_pca
+    from netmob_tor.analysis.regression_input import load_regression_frames, regression_input
+    from netmob_tor.analysis.regressions import residuals, table3
+    from netmob_tor.analysis.spatial import residual_morans_i
+
+    summary = load_full_summary(con, source)
+    tables = {
+        "correction_factor_summary": correction_factor_summary(summary),
+        "cpc_range_summary": cpc_range_summary(summary),
+        "correlations": validation_correlations(summary, OUTCOME, PREDICTORS),
+        "dependent_correlation_tests": dependent_correlation_tests(summary, OUTCOME, TARGET, OTHERS),
+    }
+    pca = trends_pca(load_gtrends(con, source))
+    departments = department_scores(pca["region_scores"], load_old_regions())
+    tables.update({
+        "pca_loadings": pca["loadings"],
+        "pca_explained_variance": pca["explained_variance"],
+        "pca_region_scores": pca["region_scores"],
+        "pca_department_scores": departments,
+    })
+    if source == "released":
+        return tables
+    frame, poi = load_regression_frames(con)
+    data = regression_input(frame, poi, departments)
+    tables["regression_input"] = data
+    tables["regressions"] = table3(data)
+    tables["mixed_model"] = random_intercept_models(data)
+    tables["morans_i"] = residual_morans_i(con, residuals(data), permutations=permutations, k=k_nearest, seed=seed)
+    tables.update(day_block_bootstrap(con, summary, tables["correlations"], replicates=replicates, seed=seed))
+    return tables
+
+
+def all_parameters(
+    source: str,
+    replicates: int = BOOTSTRAP_REPLICATES,
+    permutations: int = MORAN_PERMUTATIONS,
+    k_nearest: int = K_NEAREST,
+    seed: int = SEED,
+) -> dict[str, Any]:
+    """The parameters `analyze_all` used, for the `parameters` column of every stored table."""
+    from netmob_tor.analysis.pca import N_COMPONENTS, STUDY_EXCLUDED_TERMS
+    from netmob_tor.analysis.regressions import CONTROLS, MODELS
+
+    params = default_parameters(source)
+    params.update({
+        "pca": {"n_components": N_COMPONENTS, "excluded_terms": list(STUDY_EXCLUDED_TERMS), "standardisation_ddof": 0},
+    })
+    if source == "warehouse":
+        params.update({
+            "regressions": {"controls": list(CONTROLS), "models": [m.name for m in MODELS], "covariance": "HC3", "poi": "standardised over complete cases"},
+            "mixed_model": {"groups": "city", "random": "intercept", "fit": "REML"},
+            "morans_i": {"neighbours": "ST_Intersects (queen), else k nearest centroids", "k_nearest": k_nearest,
+                         "weights": "row-standardised", "permutations": permutations, "seed": seed},
+            "bootstrap": {"block": "local calendar day", "replicates": replicates, "seed": seed, "interval": "percentile 95%"},
+        })
+    return params
+
+
+def analyze_and_store(con: duckdb.DuckDBPyConnection, source: str, **options: Any) -> dict[str, pd.DataFrame]:
+    """analyze_all + write_tables: stores analysis_<name> (analysis_released_<name> in paper mode); returns the tables."""
+    tables = analyze_all(con, source, **options)
+    prefix = "" if source == "warehouse" else f"{source}_"
+    write_tables(con, {prefix + name: frame for name, frame in tables.items()}, all_parameters(source, **options))
+    return tables
+
+
+def format_report(tables: dict[str, pd.DataFrame]) -> str:
+    """Every table present in `tables`, in the paper's layout where it has one, as plain text."""
+    from netmob_tor.analysis.report import format_report as _format
+
+    return _format(tables)

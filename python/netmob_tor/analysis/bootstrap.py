@@ -1,0 +1,218 @@
+"""Beyond the paper: day-block bootstrap confidence intervals for each commune's rho and for Table 2.
+
+Hours within a day are strongly dependent, days much less so; resampling whole local calendar
+days with replacement keeps the within-day dependence. Each replicate draws, with replacement, as many
+local dates as commune_hour holds (74 on the embedded data; a city's dropped anomaly days simply
+contribute no hours), the same draw for every commune, which keeps the dependence between them; it
+recomputes in SQL, with `corr` over commune_hour joined to the drawn days (a day drawn twice
+counts twice), each commune's rho and its download totals. From those, c, cpc per 1000 and the
+Table 2 Spearman correlations follow as in the warehouse. Percentile intervals. Exploratory
+area-level associations only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import duckdb
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from netmob_tor.analysis.correlations import OUTCOME, PREDICTORS
+from netmob_tor.release import C_FLOOR, CORRECTION_SCALE
+
+REPLICATES = 200
+SEED = 20190316
+LEVEL = 0.95
+LOG_FLOOR = 0.001
+RHO_COLUMNS = ["commune_code", "city", "rho", "boot_mean", "boot_se", "ci_low", "ci_high", "n_valid_replicates", "replicates", "level", "seed"]
+CORR_COLUMNS = ["outcome", "predictor", "rho", "boot_mean", "boot_se", "ci_low", "ci_high", "n", "replicates", "level", "seed"]
+
+
+def day_draws(days: Sequence[object], replicates: int = REPLICATES, seed: int = SEED) -> pd.DataFrame:
+    """One row per (replicate, draw): `len(days)` days drawn with replacement in each replicate."""
+    rng = np.random.default_rng(seed)
+    days = np.asarray(list(days))
+    picks = rng.integers(0, len(days), size=(replicates, len(days)))
+    return pd.DataFrame({"replicate": np.repeat(np.arange(1, replicates + 1), len(days)), "traffic_date": days[picks.ravel()]})
+
+
+HOURS_SQL = """
+    select
+        commune_code,
+        traffic_date,
+        ln(greatest(web_adult_dl, {log_floor})) as ln_web_adult,
+        ln(greatest(tor_dl, {log_floor})) as ln_tor,
+        tor_dl, web_adult_dl, youtube_dl
+    from commune_hour
+"""
+
+
+def replicate_commune_stats(
+    con: duckdb.DuckDBPyConnection, draws: pd.DataFrame, log_floor: float = LOG_FLOOR, method: str = "corr"
+) -> pd.DataFrame:
+    """Per replicate and commune: rho = corr(ln Web_Adult, ln Tor) and DL totals over the drawn days (SQL).
+
+    method 'corr': DuckDB's `corr` over the hours of the drawn days (a day drawn twice counts
+    twice). method 'moments': the same correlation from per-(commune, day) sums of the centred
+    logs, their squares and cross-products, added up over the drawn days; algebraically identical
+    (tests check it to 1e-9) and about 30 times faster, for large numbers of replicates.
+    """
+    hours = HOURS_SQL.format(log_floor=log_floor)
+    if method == "corr":
+        sql = f"""
+            with hours as ({hours}),
+            final as (
+                select
+                    draws.replicate,
+                    hours.commune_code,
+                    corr(hours.ln_web_adult, hours.ln_tor) as rho,
+                    sum(hours.tor_dl) as tor_dl,
+                    sum(hours.web_adult_dl) as web_adult_dl,
+                    sum(hours.youtube_dl) as youtube_dl
+                from _bootstrap_draws as draws
+                inner join hours using (traffic_date)
+                group by all
+            )
+            select * from final order by replicate, commune_code
+        """
+    elif method == "moments":
+        sql = f"""
+            with hours as ({hours}),
+            centred as (
+                select
+                    *,
+                    ln_web_adult - avg(ln_web_adult) over (partition by commune_code) as x,
+                    ln_tor - avg(ln_tor) over (partition by commune_code) as y
+                from hours
+            ),
+            commune_days as (
+                select
+                    commune_code, traffic_date, count(*) as n, sum(x) as sx, sum(y) as sy,
+                    sum(x * x) as sxx, sum(y * y) as syy, sum(x * y) as sxy,
+                    sum(tor_dl) as tor_dl, sum(web_adult_dl) as web_adult_dl, sum(youtube_dl) as youtube_dl
+                from centred
+                group by all
+            ),
+            sums as (
+                select
+                    draws.replicate, days.commune_code,
+                    sum(n) as n, sum(sx) as sx, sum(sy) as sy, sum(sxx) as sxx, sum(syy) as syy, sum(sxy) as sxy,
+                    sum(tor_dl) as tor_dl, sum(web_adult_dl) as web_adult_dl, sum(youtube_dl) as youtube_dl
+                from _bootstrap_draws as draws
+                inner join commune_days as days using (traffic_date)
+                group by all
+            ),
+            final as (
+                select
+                    replicate,
+                    commune_code,
+                    case when (n * sxx - sx * sx) > 0 and (n * syy - sy * sy) > 0
+                        then (n * sxy - sx * sy) / sqrt((n * sxx - sx * sx) * (n * syy - sy * sy)) end as rho,
+                    tor_dl, web_adult_dl, youtube_dl
+                from sums
+            )
+            select * from final order by replicate, commune_code
+        """
+    else:
+        raise ValueError(f"method must be 'corr' or 'moments', not {method!r}")
+    con.register("_bootstrap_draws", draws)
+    try:
+        return con.execute(sql).df()
+    finally:
+        con.unregister("_bootstrap_draws")
+
+
+def correction_parameters(summary: pd.DataFrame) -> tuple[float, float]:
+    """(s_onion x s_csam, c floor) as the warehouse applied them: c / rho' where not floored, c where floored."""
+    kept = summary[~summary["is_rho_floored"].astype(bool) & (summary["rho_prime"] > 0)]
+    scale = float(np.median(kept["c"] / kept["rho_prime"])) if len(kept) else CORRECTION_SCALE
+    floored = summary.loc[summary["is_rho_floored"].astype(bool), "c"]
+    return scale, float(floored.iloc[0]) if len(floored) else C_FLOOR
+
+
+def derived_rates(replicates: pd.DataFrame, summary: pd.DataFrame, scale: float, c_floor: float, log_floor: float = LOG_FLOOR) -> pd.DataFrame:
+    """Add c (floored where rho < 0), per-1000 rates and their logs to per-replicate commune stats."""
+    out = replicates.merge(summary[["commune_code", "population"]], on="commune_code", how="inner")
+    out["c"] = np.where(out["rho"] < 0, c_floor, scale * out["rho"])
+    per_1000 = {
+        "log_youtube_per_1000": out["youtube_dl"],
+        "log_web_adult_per_1000": out["web_adult_dl"],
+        "log_tor_per_1000": out["tor_dl"],
+        "log_cpc_per_1000": out["c"] * out["tor_dl"],
+    }
+    for name, total in per_1000.items():
+        out[name] = np.log(np.maximum(total / out["population"] * 1000, log_floor))  # as the floored_ln macro
+    return out
+
+
+def percentile_interval(values: np.ndarray, level: float = LEVEL) -> tuple[float, float]:
+    """Percentile bootstrap interval of finite `values`."""
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return float("nan"), float("nan")
+    alpha = (1 - level) / 2
+    low, high = np.quantile(values, [alpha, 1 - alpha])
+    return float(low), float(high)
+
+
+def rho_intervals(replicates: pd.DataFrame, summary: pd.DataFrame, n_replicates: int, level: float = LEVEL, seed: int = SEED) -> pd.DataFrame:
+    """One row per commune: rho, bootstrap mean and SE, percentile interval."""
+    grouped = replicates.groupby("commune_code")["rho"]
+    rows = []
+    for code, values in grouped:
+        v = values.to_numpy(dtype=float)
+        low, high = percentile_interval(v, level)
+        finite = v[np.isfinite(v)]
+        rows.append({"commune_code": code, "boot_mean": finite.mean() if finite.size else np.nan,
+                     "boot_se": finite.std(ddof=1) if finite.size > 1 else np.nan,
+                     "ci_low": low, "ci_high": high, "n_valid_replicates": int(finite.size)})
+    out = summary[["commune_code", "city", "rho"]].merge(pd.DataFrame(rows), on="commune_code", how="inner")
+    out["replicates"], out["level"], out["seed"] = n_replicates, level, seed
+    return out[RHO_COLUMNS].sort_values("commune_code").reset_index(drop=True)
+
+
+def table2_intervals(
+    rates: pd.DataFrame, summary: pd.DataFrame, point: pd.DataFrame, n_replicates: int, level: float = LEVEL, seed: int = SEED
+) -> pd.DataFrame:
+    """One row per Table 2 predictor: the published-style Spearman rho and its bootstrap interval."""
+    outcome = summary[["commune_code", OUTCOME]].dropna()
+    merged = rates.merge(outcome, on="commune_code", how="inner")
+    rows = []
+    for predictor in PREDICTORS:
+        boot = np.array([
+            stats.spearmanr(part[OUTCOME], part[predictor]).statistic
+            for _, part in merged.groupby("replicate", sort=True)
+        ])
+        low, high = percentile_interval(boot, level)
+        base = point.set_index("predictor").loc[predictor]
+        rows.append({"outcome": OUTCOME, "predictor": predictor, "rho": float(base["rho"]), "boot_mean": float(np.nanmean(boot)),
+                     "boot_se": float(np.nanstd(boot, ddof=1)), "ci_low": low, "ci_high": high, "n": int(base["n"]),
+                     "replicates": n_replicates, "level": level, "seed": seed})
+    return pd.DataFrame(rows, columns=CORR_COLUMNS)
+
+
+def day_block_bootstrap(
+    con: duckdb.DuckDBPyConnection,
+    summary: pd.DataFrame,
+    point: pd.DataFrame,
+    replicates: int = REPLICATES,
+    seed: int = SEED,
+    level: float = LEVEL,
+    method: str = "corr",
+) -> dict[str, pd.DataFrame]:
+    """{'bootstrap_rho', 'bootstrap_correlations'} from commune_hour in `con`.
+
+    `summary` needs commune_code, city, population, rho, rho_prime, c, is_rho_floored and the
+    Table 2 outcome; `point` is Table 2 itself (validation_correlations).
+    """
+    days = [r[0] for r in con.execute("select distinct traffic_date from commune_hour order by 1").fetchall()]
+    draws = day_draws(days, replicates, seed)
+    per_replicate = replicate_commune_stats(con, draws, method=method)
+    scale, c_floor = correction_parameters(summary)
+    rates = derived_rates(per_replicate, summary, scale, c_floor)
+    return {
+        "bootstrap_rho": rho_intervals(per_replicate, summary, replicates, level, seed),
+        "bootstrap_correlations": table2_intervals(rates, summary, point, replicates, level, seed),
+    }

@@ -1,0 +1,111 @@
+"""Google Trends PCA (step 9): principal components of regional search popularity, mapped to departments.
+
+The input has one row per pre-2015 region and one column per search-term column of the raw export.
+As the study's code did, a fixed list of columns is excluded first (duplicated `_y` export columns,
+the misspellings `phtc`/`psthc`, `sexe mineur`/`sex mineur`), the `_x` suffix is dropped, all-zero
+terms are dropped, every term is standardised with the population standard deviation (ddof 0,
+scikit-learn's StandardScaler, which reproduces the released PC1-PC3 exactly) and the first three
+components are kept. Region-level search popularity says nothing about any person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from netmob_tor.paths import seeds_dir
+
+REGION = "region_name"
+# Columns the study's code (5_gtrends.ipynb) dropped before the PCA.
+STUDY_EXCLUDED_TERMS = ("phtc", "psthc", "porno jeune ado_y", "video porno ado_y", "sexe mineur", "sex mineur")
+N_COMPONENTS = 3
+
+
+def read_gtrends_csv(path: Path) -> pd.DataFrame:
+    """The raw export (`;`-separated, one column per term) as region_name + term columns."""
+    raw = pd.read_csv(path, sep=";", dtype={"code_reg": str})
+    raw = raw.rename(columns={"geoName": REGION}).drop(columns=["code_reg"])
+    raw[REGION] = raw[REGION].str.strip()
+    return raw
+
+
+def gtrends_from_warehouse(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """stg_gtrends__region_search_terms pivoted back to region_name + one column per raw term column."""
+    long = con.execute(
+        "select region_name, search_term_column, popularity from stg_gtrends__region_search_terms"
+    ).df()
+    wide = long.pivot(index=REGION, columns="search_term_column", values="popularity")
+    wide.columns.name = None
+    return wide.reset_index()
+
+
+def prepare_terms(wide: pd.DataFrame, excluded: Sequence[str] = STUDY_EXCLUDED_TERMS) -> pd.DataFrame:
+    """Region-indexed matrix of the terms kept: exclusions removed, `_x` suffix dropped, all-zero terms dropped, columns sorted."""
+    terms = wide.set_index(REGION).drop(columns=[c for c in excluded if c in wide.columns])
+    terms.columns = [c[:-2] if c.endswith("_x") else c for c in terms.columns]
+    if terms.columns.duplicated().any():
+        raise ValueError(f"duplicated search terms after dropping suffixes: {terms.columns[terms.columns.duplicated()].tolist()}")
+    terms = terms.astype(float)
+    terms = terms.loc[:, (terms != 0).any(axis=0)]
+    return terms[sorted(terms.columns)]
+
+
+def trends_pca(
+    wide: pd.DataFrame,
+    n_components: int = N_COMPONENTS,
+    excluded: Sequence[str] = STUDY_EXCLUDED_TERMS,
+    ddof: int = 0,
+) -> dict[str, pd.DataFrame]:
+    """PCA of standardised terms: {'loadings', 'explained_variance', 'region_scores'}.
+
+    Loadings are unit eigenvectors of the correlation matrix (one row per component and term);
+    each component's sign is fixed so that its largest absolute loading is positive, which makes
+    the result independent of the order of the term columns. Scores are the standardised data
+    times the loadings (scikit-learn's `PCA.transform`).
+    """
+    terms = prepare_terms(wide, excluded)
+    x = terms.to_numpy()
+    sd = x.std(axis=0, ddof=ddof)
+    z = (x - x.mean(axis=0)) / sd
+    _, singular, vt = np.linalg.svd(z, full_matrices=False)
+    vt = vt[:n_components]
+    for i in range(vt.shape[0]):
+        top = np.argmax(np.abs(vt[i]) - 1e-12 * np.arange(vt.shape[1]))  # first of (near-)ties
+        if vt[i, top] < 0:
+            vt[i] = -vt[i]
+    names = [f"PC{i + 1}" for i in range(vt.shape[0])]
+    scores = pd.DataFrame(z @ vt.T, columns=names)
+    scores.insert(0, REGION, terms.index.to_numpy())
+    eigen = singular**2 / (len(z) - 1)
+    explained = pd.DataFrame(
+        {
+            "component": names,
+            "eigenvalue": eigen[: len(names)],
+            "explained_variance_ratio": (singular**2 / np.sum(singular**2))[: len(names)],
+        }
+    )
+    explained["cumulative_ratio"] = explained["explained_variance_ratio"].cumsum()
+    explained["n_terms"] = terms.shape[1]
+    explained["n_regions"] = terms.shape[0]
+    loadings = pd.DataFrame(vt.T, index=terms.columns, columns=names).rename_axis("search_term").reset_index()
+    loadings = loadings.melt(id_vars="search_term", var_name="component", value_name="loading")
+    return {
+        "loadings": loadings[["component", "search_term", "loading"]],
+        "explained_variance": explained,
+        "region_scores": scores,
+    }
+
+
+def load_old_regions(path: Path | None = None) -> pd.DataFrame:
+    """The seed old_regions.csv: department_code -> old_region_name (pre-2015 region, Google's spelling)."""
+    return pd.read_csv(path or seeds_dir() / "old_regions.csv", dtype=str)
+
+
+def department_scores(region_scores: pd.DataFrame, old_regions: pd.DataFrame) -> pd.DataFrame:
+    """One row per department whose old region has scores: department_code, old_region_name, PC1...PCk."""
+    merged = old_regions.merge(region_scores, left_on="old_region_name", right_on=REGION, how="inner")
+    return merged.drop(columns=[REGION, "region_code"]).sort_values("department_code").reset_index(drop=True)

@@ -1,0 +1,91 @@
+"""Bad NetMob input gets a clear error or an accounted quarantine, never a silent drop."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from netmob_tor.duck import connect
+from netmob_tor.synth.generate import generate
+
+VARS = {"study_start": "2019-04-01", "study_end": "2019-04-02"}
+SELECT = ["+commune_hour", "traffic_quarantine", "study_communes"]
+
+
+@pytest.fixture(scope="module")
+def clean_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two days of Dijon in the NetMob formats."""
+    root = tmp_path_factory.mktemp("bad") / "clean"
+    generate(root, seed=5, cities=["Dijon"], days="2019-04-01:2019-04-02", scale=60)
+    return root
+
+
+def copy_root(clean: Path, target: Path) -> Path:
+    """A private copy of the clean data root to corrupt."""
+    shutil.copytree(clean, target)
+    return target
+
+
+def lines_of(path: Path) -> list[str]:
+    """The file's lines without line ends."""
+    return path.read_text().splitlines()
+
+
+def write_lines(path: Path, lines: list[str]) -> None:
+    """Rewrite the file."""
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_corrupt_lines_are_quarantined_and_counted(clean_root: Path, tmp_path: Path, dbt_build) -> None:
+    root = copy_root(clean_root, tmp_path / "root")
+    tor = root / "Dijon" / "Tor" / "20190401" / "Dijon_Tor_20190401_DL.txt"
+    lines = lines_of(tor)
+    n_lines = len(lines)
+    short = lines[0].rsplit(" ", 1)[0]                          # 95 values: a lost column
+    negative = lines[1].split(" ")
+    negative[5] = "-3"                                         # negative traffic
+    unknown = "99999999 " + lines[2].split(" ", 1)[1]          # tile not in the grid
+    write_lines(tor, [short, " ".join(negative), unknown, *lines[3:]])
+
+    result = dbt_build(root, tmp_path / "wh.duckdb", tmp_path, SELECT, VARS)
+    assert result.returncode == 0, result.stdout[-2000:]  # a quarantine warns, it does not fail
+    con = connect(tmp_path / "wh.duckdb", read_only=True)
+    reasons = dict(con.execute("select reason, count(*) from traffic_quarantine group by reason").fetchall())
+    assert reasons == {
+        "expected 96 quarter-hour values, found 95": 1,
+        "negative traffic value": 1,
+        "tile not in the city grid": 1,
+    }
+    kept, quarantined = con.execute(
+        "select sum(n_tiles), sum(n_quarantined_lines) from int_traffic__commune_day_hours "
+        "where service = 'Tor' and traffic_date = date '2019-04-01'"
+    ).fetchone()
+    assert kept + quarantined == n_lines  # every line is summed or listed
+    con.close()
+
+
+def test_duplicate_tile_and_missing_day_fail_the_build(clean_root: Path, tmp_path: Path, dbt_build) -> None:
+    root = copy_root(clean_root, tmp_path / "root")
+    yt = root / "Dijon" / "YouTube" / "20190401" / "Dijon_YouTube_20190401_DL.txt"
+    lines = lines_of(yt)
+    write_lines(yt, lines + [lines[0]])                        # the same tile twice
+    shutil.rmtree(root / "Dijon" / "Web_Adult" / "20190402")   # a missing day
+    result = dbt_build(root, tmp_path / "wh.duckdb", tmp_path, SELECT, VARS)
+    assert result.returncode != 0
+    assert "assert_no_missing_traffic_days" in result.stdout
+    assert "n_distinct_tiles" in result.stdout, result.stdout[-3000:]
+
+
+def test_non_numeric_value_is_a_clear_error(clean_root: Path, tmp_path: Path, dbt_build) -> None:
+    root = copy_root(clean_root, tmp_path / "root")
+    wa = root / "Dijon" / "Web_Adult" / "20190402" / "Dijon_Web_Adult_20190402_DL.txt"
+    lines = lines_of(wa)
+    fields = lines[3].split(" ")
+    fields[10] = "N/A"
+    write_lines(wa, lines[:3] + [" ".join(fields)] + lines[4:])
+    result = dbt_build(root, tmp_path / "wh.duckdb", tmp_path, SELECT, VARS)
+    assert result.returncode != 0
+    assert "Dijon_Web_Adult_20190402_DL.txt" in result.stdout
+    assert "N/A" in result.stdout
