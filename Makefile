@@ -18,12 +18,14 @@ export GX_ANALYTICS_ENABLED := false
 DBT := $(BIN)/dbt
 DBT_VARS := --vars '{data_root: "$(DATA_ROOT)"}'
 
-.PHONY: demo test setup data build clean
+.PHONY: demo test setup data build analyze clean
 
-demo: build
+demo: analyze
+	$(BIN)/netmob-tor summary
+
+analyze: build
 	$(BIN)/netmob-tor analyze
 	$(BIN)/netmob-tor analyze --source released
-	$(BIN)/netmob-tor summary
 
 test: build
 	$(BIN)/python -m pytest -q
