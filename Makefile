@@ -28,6 +28,7 @@ analyze: build
 	$(BIN)/netmob-tor analyze --source released
 
 test: build
+	$(BIN)/netmob-tor validate
 	$(BIN)/python -m pytest -q
 
 setup: $(STAMP)

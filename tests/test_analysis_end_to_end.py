@@ -26,20 +26,18 @@ def test_table2_end_to_end_matches_published(warehouse: duckdb.DuckDBPyConnectio
         assert abs(table2.loc[predictor, "rho"] - published) <= 0.02, (predictor, table2.loc[predictor, "rho"])
 
 
-def test_analyze_cli_writes_tables(tmp_path: Path, warehouse: duckdb.DuckDBPyConnection) -> None:
+def test_analyze_cli_writes_tables_and_printed_file(tmp_path: Path) -> None:
+    """`netmob-tor analyze --source released` stores analysis_released_* and writes the printed tables."""
     copy = tmp_path / "wh.duckdb"
-    summary = warehouse.execute("select * from commune_summary").df()
-    con = connect(copy)
-    con.register("built_summary", summary)
-    con.execute("create table commune_summary as select * from built_summary")
-    con.close()
-    assert main(["analyze", "--database", str(copy)]) == 0
-    assert main(["analyze", "--source", "released", "--database", str(copy)]) == 0
+    connect(copy).close()
+    assert main(["analyze", "--source", "released", "--database", str(copy), "--tables-dir", str(tmp_path)]) == 0
     con = connect(copy, read_only=True)
     tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
-    assert {"analysis_correlations", "analysis_released_correlations", "analysis_correction_factor_summary"} <= tables
+    assert {"analysis_released_correlations", "analysis_released_correction_factor_summary", "analysis_released_pca_loadings"} <= tables
     n, source = con.execute("select count(*), any_value(parameters::json->>'source') from analysis_released_correlations").fetchone()
     assert n == 4 and source == "released"
+    printed = (tmp_path / "analysis_released.txt").read_text()
+    assert "Table 2" in printed and "0.284" in printed and "no individual or causal meaning" in printed
 
 
 ALL_WAREHOUSE_TABLES = {

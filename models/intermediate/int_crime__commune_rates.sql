@@ -10,6 +10,7 @@
 with crime as (
 
     select * from {{ ref('stg_ssmsi__commune_crime') }}
+    where is_kept
 
 ),
 

@@ -1,4 +1,5 @@
-{#- One row per Overture place with a point geometry and a category, flagged when it is one of the study's six. -#}
+{#- One row per kept Overture place (rows without a point geometry or a category are quarantined
+    upstream, see int_small_inputs__quarantine), flagged when it is one of the study's six. -#}
 
 {%- set study_categories = var('poi_categories') %}
 
@@ -19,9 +20,7 @@ final as (
         main_category in ({% for c in study_categories %}'{{ c }}'{{ ', ' if not loop.last }}{% endfor %})
             as is_study_category
     from places
-    where place_geom is not null
-      and main_category is not null
-      and ST_GeometryType(place_geom) = 'POINT'
+    where is_kept
 
 )
 

@@ -66,6 +66,21 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+# Subcommands whose options live in their own module: (module, function taking argv, help).
+DELEGATED = {
+    "doctor": ("netmob_tor.doctor", "main_doctor", "check a data folder (real or embedded) before a build"),
+    "validate": ("netmob_tor.validate", "main_validate", "run the Great Expectations suite on the marts"),
+}
+
+
+def run_delegated(name: str, argv: list[str]) -> int:
+    """Hand the remaining arguments to the subcommand's own parser."""
+    import importlib
+
+    module, function, _ = DELEGATED[name]
+    return int(getattr(importlib.import_module(module), function)(argv) or 0)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(prog="netmob-tor", description=__doc__ + " " + CAUTION)
@@ -88,13 +103,16 @@ def build_parser() -> argparse.ArgumentParser:
     sql.add_argument("--max-rows", type=int, default=50)
     sql.set_defaults(func=cmd_sql)
 
-    ana = sub.add_parser("analyze", help="Tables 1-2 and dependent-correlation tests, written back to DuckDB")
+    ana = sub.add_parser("analyze", help="the statistical layer (Tables 1-3, robustness, PCA, beyond the paper), stored as analysis_* tables")
     ana.add_argument("--source", choices=["warehouse", "released"], default="warehouse",
                      help="the built commune_summary, or the study's released aggregates (paper mode)")
     ana.add_argument("--database", default=str(default_database()))
     ana.add_argument("--replicates", type=int, default=200, help="day-block bootstrap replicates (warehouse source)")
     ana.add_argument("--tables-dir", default="report/tables", help="where the printed tables are written")
     ana.set_defaults(func=cmd_analyze)
+
+    for name, (_, _, help_text) in DELEGATED.items():
+        sub.add_parser(name, help=f"{help_text} (see netmob-tor {name} --help)", add_help=False)
 
     summ = sub.add_parser("summary", help="headline figures of the built warehouse")
     summ.add_argument("--database", default=str(default_database()))
@@ -104,6 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in DELEGATED:
+        return run_delegated(argv[0], argv[1:])
     args = build_parser().parse_args(argv)
     return int(args.func(args) or 0)
 

@@ -1,27 +1,54 @@
-{#- One row per country and year: NCMEC CyberTipline reports, thousands separators removed. -#}
+{#- One row per country and year: NCMEC CyberTipline reports, thousands separators removed, and the
+    reason the value is quarantined (null when kept). -#}
+
+{%- set lineage = source('cybertipline', 'reports_per_country') -%}
+{%- set path = input_path('cybertipline_path', ['cybertipline/ocse-reports-per-country.csv', 'cybertipline/*.csv']) %}
 
 with source as (
 
-    select * from {{ source('cybertipline', 'reports_per_country') }}
+    select row_number() over () + 1 as line_number, *
+    from read_csv('{{ path }}', delim=',', quote='"', header=true, all_varchar=true)
+
+),
+
+filled as (
+
+    {#- Empty cells become '' so that the unpivot keeps them (it drops nulls). -#}
+    select line_number, country, iso3, coalesce(columns(* exclude (line_number, country, iso3)), '')
+    from source
 
 ),
 
 unpivoted as (
 
-    select *
-    from source
-    unpivot include nulls (reports_text for report_year in ("2019", "2020", "2021", "2022", "2023"))
+    unpivot filled
+    on columns(* exclude (line_number, country, iso3))
+    into name report_year_text value reports_text
+
+),
+
+checked as (
+
+    select
+        line_number,
+        trim(country) as country_name,
+        trim(iso3) as country_iso3,
+        try_cast(report_year_text as integer) as report_year,
+        try_cast(replace(replace(trim(reports_text), ',', ''), ' ', '') as bigint) as cybertipline_reports,
+        {{ reasons([
+            ("try_cast(report_year_text as integer) is null", 'year column not a year'),
+            ("nullif(trim(reports_text), '') is not null and try_cast(replace(replace(trim(reports_text), ',', ''), ' ', '') as bigint) is null",
+                'non-numeric value'),
+            ("try_cast(replace(replace(trim(reports_text), ',', ''), ' ', '') as bigint) < 0", 'negative count'),
+        ]) }} as rejection_reason
+    from unpivoted
 
 ),
 
 final as (
 
-    select
-        trim(country) as country_name,
-        trim(iso3) as country_iso3,
-        report_year::integer as report_year,
-        nullif(replace(trim(reports_text), ',', ''), '')::bigint as cybertipline_reports
-    from unpivoted
+    select *, rejection_reason is null as is_kept
+    from checked
 
 )
 

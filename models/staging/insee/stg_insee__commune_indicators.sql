@@ -1,21 +1,40 @@
-{#- One row per INSEE commune code: population density 2020 and share of singles aged 15+ 2020 (a share). -#}
+{#- One row per line of the INSEE commune export: population density 2020 and share of singles aged
+    15+ 2020 (a share), and the reason the line is quarantined (null when it is kept). -#}
+
+{%- set lineage = source('insee', 'indicateurs_communes') -%}
+{%- set path = input_path('insee_communes_path', ['insee/indicateurs_communes.csv']) %}
 
 with source as (
 
-    select * from {{ source('insee', 'indicateurs_communes') }}
+    select row_number() over () + 1 as line_number, *
+    from read_csv('{{ path }}', delim=';', quote='"', header=true, auto_detect=false,
+        encoding='{{ csv_encoding(path, "insee_encoding") }}',
+        columns=struct_pack(code := 'VARCHAR', label := 'VARCHAR', density := 'VARCHAR', singles := 'VARCHAR'))
+
+),
+
+parsed as (
+
+    select
+        line_number,
+        {{ commune_code('code') }} as commune_code,
+        length(trim(code)) < 5 as is_code_repaired,
+        trim(label) as commune_name,
+        {{ parse_number('density') }} as population_density_2020,
+        {{ parse_number('singles') }} / 100 as singles_share_2020,
+        {{ reasons([
+            ("not " ~ is_valid_commune_code(commune_code('code')), 'malformed commune code'),
+            (is_unparsed_number('density') ~ ' or ' ~ is_unparsed_number('singles'), 'non-numeric value'),
+            ("contains(coalesce(label, '') || coalesce(code, ''), chr(65533))", 'invalid characters (wrong encoding)'),
+        ]) }} as rejection_reason
+    from source
 
 ),
 
 final as (
 
-    select
-        {{ commune_code('Code') }} as commune_code,
-        trim("Libellé") as commune_name,
-        nullif(trim("Densité de population (historique depuis 1876) 2020"), 'N/A - résultat non disponible')::double
-            as population_density_2020,
-        nullif(trim("Part des personnes de 15 ans ou plus célibataires 2020"), 'N/A - résultat non disponible')::double / 100
-            as singles_share_2020
-    from source
+    select *, rejection_reason is null as is_kept
+    from parsed
 
 )
 

@@ -1,19 +1,39 @@
-{#- One row per department: INSEE average annual unemployment rate 2022, percent turned into a share. -#}
+{#- One row per line of the INSEE department export: average annual unemployment rate 2022 as a share,
+    and the reason the line is quarantined (null when it is kept). -#}
+
+{%- set lineage = source('insee', 'chomage_departements') -%}
+{%- set path = input_path('insee_unemployment_path', ['insee/chomage_departements.csv']) %}
 
 with source as (
 
-    select * from {{ source('insee', 'chomage_departements') }}
+    select row_number() over () + 1 as line_number, *
+    from read_csv('{{ path }}', delim=';', quote='"', header=true, auto_detect=false,
+        encoding='{{ csv_encoding(path, "insee_encoding") }}',
+        columns=struct_pack(code := 'VARCHAR', label := 'VARCHAR', value := 'VARCHAR'))
+
+),
+
+parsed as (
+
+    select
+        line_number,
+        {{ department_code('code') }} as department_code,
+        length(trim(code)) < 2 as is_code_repaired,
+        trim(label) as department_name,
+        {{ parse_number('value') }} / 100 as unemployment_rate_2022,
+        {{ reasons([
+            ("not regexp_full_match(coalesce(" ~ department_code('code') ~ ", ''), '[0-9]{2}|2[AB]|97[1-6]')", 'malformed department code'),
+            (is_unparsed_number('value'), 'non-numeric value'),
+            ("contains(coalesce(label, '') || coalesce(code, ''), chr(65533))", 'invalid characters (wrong encoding)'),
+        ]) }} as rejection_reason
+    from source
 
 ),
 
 final as (
 
-    select
-        trim(Code) as department_code,
-        trim("Libellé") as department_name,
-        nullif(trim("Taux de chômage annuel moyen 2022"), 'N/A - résultat non disponible')::double / 100
-            as unemployment_rate_2022
-    from source
+    select *, rejection_reason is null as is_kept
+    from parsed
 
 )
 

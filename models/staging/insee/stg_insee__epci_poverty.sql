@@ -1,18 +1,38 @@
-{#- One row per EPCI (intercommunality): INSEE poverty rate 2020, percent turned into a share. -#}
+{#- One row per line of the INSEE EPCI export: poverty rate 2020 as a share, and the reason the line is
+    quarantined (null when it is kept). -#}
+
+{%- set lineage = source('insee', 'pauvrete_epci') -%}
+{%- set path = input_path('insee_poverty_path', ['insee/pauvrete_epci.csv']) %}
 
 with source as (
 
-    select * from {{ source('insee', 'pauvrete_epci') }}
+    select row_number() over () + 1 as line_number, *
+    from read_csv('{{ path }}', delim=';', quote='"', header=true, auto_detect=false,
+        encoding='{{ csv_encoding(path, "insee_encoding") }}',
+        columns=struct_pack(code := 'VARCHAR', label := 'VARCHAR', value := 'VARCHAR'))
+
+),
+
+parsed as (
+
+    select
+        line_number,
+        trim(code) as epci_code,
+        trim(label) as epci_name,
+        {{ parse_number('value') }} / 100 as poverty_rate_2020,
+        {{ reasons([
+            ("not regexp_full_match(coalesce(trim(code), ''), '[0-9]{9}')", 'malformed EPCI code'),
+            (is_unparsed_number('value'), 'non-numeric value'),
+            ("contains(coalesce(label, '') || coalesce(code, ''), chr(65533))", 'invalid characters (wrong encoding)'),
+        ]) }} as rejection_reason
+    from source
 
 ),
 
 final as (
 
-    select
-        trim(Code) as epci_code,
-        trim("Libellé") as epci_name,
-        nullif(trim("Taux de pauvreté 2020"), 'N/A - résultat non disponible')::double / 100 as poverty_rate_2020
-    from source
+    select *, rejection_reason is null as is_kept
+    from parsed
 
 )
 

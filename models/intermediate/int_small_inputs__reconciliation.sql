@@ -1,0 +1,56 @@
+{#- One row per small input: records read from the file = records kept + quarantined + excluded with a
+    named reason. Nothing is dropped silently. -#}
+
+{%- set inputs = [
+    ('ssmsi_commune_crime', 'stg_ssmsi__commune_crime', "null"),
+    ('insee_department_unemployment', 'stg_insee__department_unemployment', "null"),
+    ('insee_epci_poverty', 'stg_insee__epci_poverty', "null"),
+    ('insee_commune_indicators', 'stg_insee__commune_indicators', "null"),
+    ('elections_presidential_2017', 'stg_elections__presidential_2017_communes', "'overseas or abroad (study excludes)'"),
+    ('overture_places', 'stg_overture__places', "null"),
+    ('gtrends_region_search_terms', 'stg_gtrends__region_search_terms', "null"),
+    ('cybertipline_reports', 'stg_cybertipline__reports_per_country', "null"),
+] %}
+{%- set with_code_repair = ['stg_ssmsi__commune_crime', 'stg_insee__department_unemployment', 'stg_insee__commune_indicators'] %}
+
+with quarantine as (
+
+    select input_name, count(*) as n_quarantine_rows
+    from {{ ref('int_small_inputs__quarantine') }}
+    group by input_name
+
+),
+
+counts as (
+
+    {% for input_name, model, excluded_reason in inputs %}
+    select
+        '{{ input_name }}' as input_name,
+        count(*) as n_read,
+        count(*) filter (where is_kept) as n_kept,
+        count(*) filter (where rejection_reason is not null) as n_quarantined,
+        count(*) filter (where rejection_reason is null and not is_kept) as n_excluded,
+        {{ excluded_reason }}::varchar as excluded_reason,
+        count(*) filter (where is_code_repaired) as n_codes_repaired
+    from (
+        select *{% if model not in with_code_repair %}, false as is_code_repaired{% endif %}
+        from {{ ref(model) }}
+    )
+    {{ 'union all' if not loop.last }}
+    {% endfor %}
+
+),
+
+final as (
+
+    select
+        counts.*,
+        coalesce(quarantine.n_quarantine_rows, 0) as n_quarantine_rows,
+        counts.n_read = counts.n_kept + counts.n_quarantined + counts.n_excluded
+            and counts.n_quarantined = coalesce(quarantine.n_quarantine_rows, 0) as is_balanced
+    from counts
+    left join quarantine using (input_name)
+
+)
+
+select * from final

@@ -1,0 +1,396 @@
+"""`netmob-tor doctor`: check a data folder before a build (inputs present, readable, traffic coverage).
+
+Reads only headers and a few lines per file, so it is quick on the full licensed dataset. Every
+problem comes with a one-line fix. `convert_xlsx` turns INSEE / ministry xlsx workbooks into the CSV
+the models read (DuckDB's excel extension cannot be installed offline).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from netmob_tor import CAUTION
+
+SERVICES = ("Tor", "Web_Adult", "YouTube")
+DIRECTION = "DL"
+STUDY_START = dt.date(2019, 3, 16)
+STUDY_END = dt.date(2019, 5, 31)
+DST_DAY = dt.date(2019, 3, 31)
+SAMPLE_LINES = 5
+SSMSI_HEADER = ("CODGEO_2023", "annee", "classe", "unité.de.compte", "valeur.publiée", "faits", "tauxpourmille",
+                "complementinfoval", "complementinfotaux", "POP", "millPOP", "LOG", "millLOG")
+ELECTION_COLUMNS = ("Code du département", "Code de la commune", "Inscrits", "Abstentions", "Votants", "Blancs",
+                    "Nuls", "Exprimés", "N°Panneau", "Voix")
+INSEE_FILES = {  # file name -> (number of columns, what it holds, where it is published)
+    "chomage_departements.csv": (3, "department unemployment 2022", "statistiques-locales.insee.fr, Département"),
+    "pauvrete_epci.csv": (3, "EPCI poverty rate 2020", "statistiques-locales.insee.fr, EPCI"),
+    "indicateurs_communes.csv": (4, "commune density and singles 2020", "statistiques-locales.insee.fr, Commune"),
+}
+XLSX_TARGETS = (("chômage", "chomage_departements.csv"), ("pauvreté", "pauvrete_epci.csv"),
+                ("densité", "indicateurs_communes.csv"), ("célibataires", "indicateurs_communes.csv"))
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One check of the data folder: which input, its status, what was seen, and the fix."""
+
+    input: str
+    status: str  # ok | missing | malformed | warning
+    message: str
+    fix: str = ""
+
+    @property
+    def is_problem(self) -> bool:
+        """Missing or malformed inputs stop a build; warnings do not."""
+        return self.status in ("missing", "malformed")
+
+    def line(self) -> str:
+        """One printable line (plus the fix when there is a problem)."""
+        text = f"[{self.status.upper():9}] {self.input}: {self.message}"
+        return text + (f"\n            fix: {self.fix}" if self.fix and self.status != "ok" else "")
+
+
+# --------------------------------------------------------------------------- file helpers
+
+def first_match(root: Path, patterns: list[str]) -> Path | None:
+    """The first file matching one of the glob patterns (in order), or None."""
+    for pattern in patterns:
+        found = sorted(p for p in root.glob(pattern) if p.is_file())
+        if found:
+            return found[0]
+    return None
+
+
+def detect_encoding(path: Path, n_bytes: int = 1 << 20) -> str:
+    """'utf-8' when the first MB decodes as UTF-8, else 'latin-1' (the models detect the same way)."""
+    raw = path.read_bytes()[:n_bytes]
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        if err.start < len(raw) - 4:  # not just a multi-byte character cut at the end of the sample
+            return "latin-1"
+    return "utf-8"
+
+
+def head_lines(path: Path, n: int, encoding: str | None = None) -> list[str]:
+    """The first n lines of a text file (BOM and line ends removed)."""
+    encoding = encoding or detect_encoding(path)
+    lines: list[str] = []
+    with path.open(encoding=encoding, errors="replace", newline="") as handle:
+        for line in handle:
+            lines.append(line.rstrip("\r\n").lstrip("\ufeff"))
+            if len(lines) >= n:
+                break
+    return lines
+
+
+def split_fields(line: str, delimiter: str) -> list[str]:
+    """Fields of one CSV line, quotes removed."""
+    return next(csv.reader([line], delimiter=delimiter))
+
+
+# --------------------------------------------------------------------------- small inputs
+
+def check_communes(root: Path) -> list[Finding]:
+    """IGN ADMIN-EXPRESS communes (shapefile, GeoPackage or the embedded GeoJSON) and districts."""
+    path = first_match(root, ["communes/COMMUNE.shp", "communes/*.gpkg", "communes/communes.geojson"])
+    if path is None:
+        return [Finding("communes", "missing", "no communes/COMMUNE.shp, communes/*.gpkg or communes/communes.geojson",
+                        "download IGN ADMIN-EXPRESS (geoservices.ign.fr/adminexpress) and copy COMMUNE.* into "
+                        f"{root / 'communes'}/")]
+    if path.suffix == ".shp":
+        lacking = [ext for ext in (".shx", ".dbf", ".prj") if not path.with_suffix(ext).exists()]
+        if lacking:
+            return [Finding("communes", "malformed", f"{path.name} without {', '.join(lacking)}",
+                            f"copy every COMMUNE.* file of the ADMIN-EXPRESS shapefile folder into {path.parent}/")]
+    try:
+        from netmob_tor.duck import connect
+
+        con = connect()
+        layer = ", layer := 'commune'" if path.suffix == ".gpkg" else ""
+        cols = {r[0].upper() for r in con.execute(f"describe select * from ST_Read('{path}'{layer})").fetchall()}
+        n = con.execute(f"select count(*) from ST_Read('{path}'{layer})").fetchone()[0]
+        con.close()
+    except Exception as err:  # noqa: BLE001 - any reader error is a malformed file
+        return [Finding("communes", "malformed", f"{path.name} cannot be read: {str(err).splitlines()[0]}",
+                        "re-download the ADMIN-EXPRESS archive and copy the COMMUNE layer unchanged")]
+    needed = {"INSEE_COM", "NOM", "INSEE_DEP", "SIREN_EPCI", "POPULATION"}
+    if needed - cols:
+        return [Finding("communes", "malformed", f"{path.name} lacks fields {sorted(needed - cols)}",
+                        "use IGN ADMIN-EXPRESS (COG edition 2023), whose COMMUNE layer has these fields")]
+    findings = [Finding("communes", "ok", f"{path.relative_to(root)}: {n} communes")]
+    districts = first_match(root, ["communes/ARRONDISSEMENT_MUNICIPAL.shp"])
+    if path.suffix == ".shp" and districts is None:
+        findings.append(Finding("municipal districts", "warning",
+                                "no communes/ARRONDISSEMENT_MUNICIPAL.shp: Paris, Lyon and Marseille stay whole cities",
+                                f"copy ARRONDISSEMENT_MUNICIPAL.* of the ADMIN-EXPRESS folder into {root / 'communes'}/"))
+    return findings
+
+
+def check_delimited(root: Path, name: str, patterns: list[str], delimiter: str, expected: tuple[str, ...] | int,
+                    fix_missing: str) -> list[Finding]:
+    """A delimited text input: present, header as expected, sampled lines with the header's field count."""
+    path = first_match(root, patterns)
+    if path is None:
+        return [Finding(name, "missing", f"none of {', '.join(patterns)}", fix_missing)]
+    encoding = detect_encoding(path)
+    lines = [line for line in head_lines(path, 200, encoding) if line.strip()]
+    if not lines:
+        return [Finding(name, "malformed", f"{path.name} is empty", fix_missing)]
+    header = split_fields(lines[0], delimiter)
+    if isinstance(expected, int):
+        if len(header) != expected:
+            return [Finding(name, "malformed", f"{path.name}: header has {len(header)} columns, {expected} expected "
+                            f"(`{delimiter}`-separated)", f"export exactly the columns Code, Libellé and the indicator(s) "
+                            f"with `{delimiter}` as separator")]
+    elif [h.strip() for h in header[: len(expected)]] != list(expected):
+        return [Finding(name, "malformed", f"{path.name}: header {header[:4]}… is not {list(expected)[:4]}…",
+                        f"use the publisher's file unchanged (`{delimiter}`-separated, header on line 1)")]
+    for number, line in enumerate(lines[1:SAMPLE_LINES * 40], start=2):
+        fields = split_fields(line, delimiter)
+        if len(fields) != len(header):
+            return [Finding(name, "malformed", f"{path.name} line {number}: {len(fields)} fields, header has {len(header)}",
+                            f"repair or remove line {number} of {path}")]
+    note = "" if encoding == "utf-8" else " (Latin-1, read as such)"
+    return [Finding(name, "ok", f"{path.relative_to(root)}{note}")]
+
+
+def check_insee(root: Path) -> list[Finding]:
+    """The three INSEE exports: CSV present (or an xlsx to convert), column count."""
+    findings = []
+    for file_name, (n_cols, what, where) in INSEE_FILES.items():
+        if not (root / "insee" / file_name).exists() and any((root / "insee").glob("*.xlsx")):
+            findings.append(Finding(f"insee {what}", "missing", f"insee/{file_name} absent but an xlsx workbook is there",
+                                    f"netmob-tor doctor --data-root {root} --convert-xlsx"))
+            continue
+        findings += check_delimited(root, f"insee {what}", [f"insee/{file_name}"], ";", n_cols,
+                                    f"export it as CSV from {where} and save it as {root / 'insee' / file_name}")
+    return findings
+
+
+def check_elections(root: Path) -> list[Finding]:
+    """The ministry's 2017 first-round commune file: a header line naming the needed columns."""
+    patterns = ["elections/presidentielle_2017_t1_communes.csv", "elections/*.csv", "elections/*.txt"]
+    path = first_match(root, patterns)
+    if path is None:
+        fix = (f"netmob-tor doctor --data-root {root} --convert-xlsx" if any((root / "elections").glob("*.xlsx"))
+               else "download 'Résultats du 1er tour par communes' (data.gouv.fr, présidentielle 2017), save as CSV "
+                    f"(`;`) in {root / 'elections'}/")
+        return [Finding("elections 2017", "missing", "no elections/*.csv", fix)]
+    lines = head_lines(path, 20)
+    header = next((line for line in lines if line.strip().strip('"').startswith("Code du d")), None)
+    if header is None:
+        return [Finding("elections 2017", "malformed", f"{path.name}: no `Code du département;…` header in the first 20 lines",
+                        "save the ministry's sheet as `;`-separated CSV with its header row")]
+    names = [h.strip().strip('"') for h in header.split(";")]
+    lacking = [c for c in ELECTION_COLUMNS if c not in names]
+    if lacking:
+        return [Finding("elections 2017", "malformed", f"{path.name}: header lacks {lacking}",
+                        "use the ministry's commune file unchanged (one block N°Panneau…Voix per candidate)")]
+    return [Finding("elections 2017", "ok", f"{path.relative_to(root)}: {names.count('N°Panneau')} candidate blocks")]
+
+
+def check_places(root: Path) -> list[Finding]:
+    """Overture Places parquet with the 2023 nested fields."""
+    path = first_match(root, ["overture/places.parquet", "overture/**/*.parquet"])
+    if path is None:
+        return [Finding("overture places", "missing", "no overture/*.parquet",
+                        f"download Overture Places (2023 release, theme=places) cut to France into {root / 'overture'}/")]
+    try:
+        import duckdb
+
+        cols = {r[0] for r in duckdb.sql(f"describe select * from read_parquet('{path}')").fetchall()}
+    except Exception as err:  # noqa: BLE001
+        return [Finding("overture places", "malformed", f"{path.name}: {str(err).splitlines()[0]}",
+                        "re-download the parquet file")]
+    lacking = {"id", "names", "categories", "confidence", "geometry", "bbox"} - cols
+    if lacking:
+        return [Finding("overture places", "malformed", f"{path.name} lacks {sorted(lacking)}",
+                        "use a 2023 Overture Places release (names/categories/bbox structs, WKB geometry)")]
+    return [Finding("overture places", "ok", str(path.relative_to(root)))]
+
+
+def check_small_inputs(root: Path) -> list[Finding]:
+    """Every small input of the study."""
+    return (
+        check_communes(root)
+        + check_delimited(root, "ssmsi crime", ["ssmsi/delinquance_communes.csv", "ssmsi/*.csv"], ";", SSMSI_HEADER,
+                          "download the SSMSI commune base (data.gouv.fr, 'Bases statistiques communale … de la "
+                          f"délinquance enregistrée'), CSV, into {root / 'ssmsi'}/")
+        + check_insee(root)
+        + check_elections(root)
+        + check_places(root)
+        + check_delimited(root, "google trends", ["gtrends/gtrends_regions.csv", "gtrends/*.csv"], ";", ("geoName", "code_reg"),
+                          f"copy the study's intial_anaysis_gtrends.csv to {root / 'gtrends' / 'gtrends_regions.csv'}")
+        + check_delimited(root, "cybertipline", ["cybertipline/ocse-reports-per-country.csv", "cybertipline/*.csv"], ",",
+                          ("country", "iso3"), "download ocse-reports-per-country.csv (Diaphanous, Zenodo) into "
+                          f"{root / 'cybertipline'}/")
+    )
+
+
+# --------------------------------------------------------------------------- NetMob traffic
+
+def day_range(first: dt.date, last: dt.date) -> list[dt.date]:
+    """Every day from first to last inclusive."""
+    return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def compact_days(days: list[dt.date]) -> str:
+    """Days as ranges, e.g. 2019-04-03..2019-04-05, 2019-05-12."""
+    parts, start, prev = [], None, None
+    for day in sorted(days):
+        if start is None:
+            start = prev = day
+        elif day == prev + dt.timedelta(days=1):
+            prev = day
+        else:
+            parts.append(str(start) if start == prev else f"{start}..{prev}")
+            start = prev = day
+    if start is not None:
+        parts.append(str(start) if start == prev else f"{start}..{prev}")
+    return ", ".join(parts)
+
+
+def check_traffic_file(path: Path, day: dt.date) -> str | None:
+    """Problem in a traffic file's first lines (value count, numbers), or None."""
+    expected = 92 if day == DST_DAY else 96
+    if path.stat().st_size == 0:
+        return "empty file"
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            fields = raw.split()
+            if len(fields) - 1 != expected:
+                return f"line {number}: {len(fields) - 1} values, {expected} expected"
+            try:
+                int(fields[0])
+                values = [float(v) for v in fields[1:]]
+            except ValueError:
+                return f"line {number}: non-numeric field"
+            if min(values) < 0:
+                return f"line {number}: negative value"
+            if number >= SAMPLE_LINES:
+                break
+    return None
+
+
+def check_traffic(root: Path, days: list[dt.date]) -> list[Finding]:
+    """NetMob cities present, their grids, and per service the days covered and sampled files."""
+    cities = sorted(p.name for p in root.iterdir() if p.is_dir() and any((p / s).is_dir() for s in SERVICES))
+    if not cities:
+        return [Finding("netmob traffic", "missing", "no <City>/<Service>/<YYYYMMDD>/ folders",
+                        f"copy the licensed NetMob 2023 city folders (e.g. Paris/Tor/20190316/…) into {root}/")]
+    findings = [Finding("netmob traffic", "ok", f"{len(cities)} cities: {', '.join(cities)}")]
+    for city in cities:
+        if not (root / "grid" / f"{city}.geojson").exists():
+            findings.append(Finding(f"grid {city}", "missing", f"grid/{city}.geojson absent",
+                                    f"copy {city}.geojson of the NetMob grid files into {root / 'grid'}/"))
+        for service in SERVICES:
+            present = {}
+            for folder in (root / city / service).glob("[0-9]" * 8):
+                try:
+                    present[dt.datetime.strptime(folder.name, "%Y%m%d").date()] = folder
+                except ValueError:
+                    continue
+            missing = [d for d in days if d not in present]
+            label = f"traffic {city}/{service}"
+            if missing:
+                findings.append(Finding(label, "missing", f"{len(missing)} of {len(days)} days missing: {compact_days(missing)}",
+                                        f"copy the missing day folders into {root / city / service}/ (or expect those "
+                                        "days to be absent from commune_hour)"))
+            problems = []
+            for day in sorted(d for d in days if d in present):
+                name = f"{city}_{service}_{day:%Y%m%d}_{DIRECTION}.txt"
+                file = present[day] / name
+                if not file.exists():
+                    problems.append(f"{day}: {name} absent")
+                    continue
+                problem = check_traffic_file(file, day)
+                if problem:
+                    problems.append(f"{file.relative_to(root)} {problem}")
+            if problems:
+                findings.append(Finding(label, "malformed", f"{len(problems)} bad files, first: {problems[0]}",
+                                        "replace those files with the originals from the NetMob distribution"))
+            elif not missing:
+                findings.append(Finding(label, "ok", f"{len(days)} days, files sampled"))
+    return findings
+
+
+# --------------------------------------------------------------------------- entry points
+
+def doctor(data_root: Path, days: list[dt.date] | None = None) -> list[Finding]:
+    """Every check of a data folder; `days` defaults to the study period (77 days)."""
+    root = Path(data_root)
+    if not root.is_dir():
+        return [Finding("data root", "missing", f"{root} is not a folder", "pass --data-root PATH of the data folder")]
+    return check_small_inputs(root) + check_traffic(root, days or day_range(STUDY_START, STUDY_END))
+
+
+def xlsx_rows(path: Path) -> list[list[str]]:
+    """The table of an INSEE / ministry workbook (sheet `Data`, else the first), from its `Code…` header row."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    sheet = book["Data"] if "Data" in book.sheetnames else book.worksheets[0]
+    rows, started = [], False
+    for row in sheet.iter_rows(values_only=True):
+        cells = ["" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)) for v in row]
+        if not started and cells and re.match(r"(?i)^code", cells[0].strip()):
+            started = True
+        if started and any(c.strip() for c in cells):
+            rows.append(cells)
+    book.close()
+    return rows
+
+
+def convert_xlsx(data_root: Path) -> list[Path]:
+    """Write `;`-separated UTF-8 CSVs for the xlsx workbooks under insee/ and elections/ (named by content)."""
+    written = []
+    for folder in ("insee", "elections"):
+        for path in sorted((Path(data_root) / folder).glob("*.xlsx")):
+            rows = xlsx_rows(path)
+            if not rows:
+                continue
+            header = " ".join(rows[0]).lower()
+            name = next((target for key, target in XLSX_TARGETS if folder == "insee" and key in header), path.stem + ".csv")
+            out = path.with_name(name)
+            with out.open("w", encoding="utf-8", newline="") as handle:
+                csv.writer(handle, delimiter=";", lineterminator="\n").writerows(rows)
+            written.append(out)
+    return written
+
+
+def parse_days(text: str | None) -> list[dt.date] | None:
+    """YYYY-MM-DD:YYYY-MM-DD to a list of days."""
+    if not text:
+        return None
+    first, last = (dt.date.fromisoformat(t) for t in text.split(":"))
+    return day_range(first, last)
+
+
+def main_doctor(argv: list[str] | None = None) -> int:
+    """CLI: print every finding; exit 1 when an input is missing or malformed."""
+    parser = argparse.ArgumentParser(prog="netmob-tor doctor", description=__doc__.splitlines()[0])
+    parser.add_argument("--data-root", required=True, help="the folder dbt reads (var data_root)")
+    parser.add_argument("--days", help="YYYY-MM-DD:YYYY-MM-DD expected traffic days (default: the 77 study days)")
+    parser.add_argument("--convert-xlsx", action="store_true", help="first write CSVs for insee/ and elections/ xlsx workbooks")
+    args = parser.parse_args(argv)
+    root = Path(args.data_root)
+    if args.convert_xlsx:
+        for path in convert_xlsx(root):
+            print(f"converted -> {path}")
+    findings = doctor(root, parse_days(args.days))
+    for finding in findings:
+        print(finding.line())
+    problems = [f for f in findings if f.is_problem]
+    print(f"\n{len(problems)} problem(s), {sum(f.status == 'warning' for f in findings)} warning(s) in {root}. {CAUTION}")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main_doctor())
