@@ -18,18 +18,25 @@ export GX_ANALYTICS_ENABLED := false
 DBT := $(BIN)/dbt
 DBT_VARS := --vars '{data_root: "$(DATA_ROOT)"}'
 
-.PHONY: demo test setup data build analyze clean
+.PHONY: demo test setup data build analyze chromium clean
 
 demo: analyze
+	$(BIN)/netmob-tor report --data-root $(DATA_ROOT)
 	$(BIN)/netmob-tor summary
 
 analyze: build
 	$(BIN)/netmob-tor analyze
 	$(BIN)/netmob-tor analyze --source released
 
-test: build
+test: build chromium
 	$(BIN)/netmob-tor validate
 	$(BIN)/python -m pytest -q
+
+# Headless Chromium for the report test (Debian package; installed only where missing).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
 
 setup: $(STAMP)
 

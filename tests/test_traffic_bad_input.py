@@ -47,7 +47,9 @@ def test_corrupt_lines_are_quarantined_and_counted(clean_root: Path, tmp_path: P
     negative = lines[1].split(" ")
     negative[5] = "-3"                                         # negative traffic
     unknown = "99999999 " + lines[2].split(" ", 1)[1]          # tile not in the grid
-    write_lines(tor, [short, " ".join(negative), unknown, *lines[3:]])
+    empty = lines[3].split(" ")
+    empty[40] = ""                                             # an empty field inside the line
+    write_lines(tor, [short, " ".join(negative), unknown, " ".join(empty), *lines[4:]])
 
     result = dbt_build(root, tmp_path / "wh.duckdb", tmp_path, SELECT, VARS)
     assert result.returncode == 0, result.stdout[-2000:]  # a quarantine warns, it does not fail
@@ -57,6 +59,7 @@ def test_corrupt_lines_are_quarantined_and_counted(clean_root: Path, tmp_path: P
         "expected 96 quarter-hour values, found 95": 1,
         "negative traffic value": 1,
         "tile not in the city grid": 1,
+        "empty quarter-hour value": 1,
     }
     kept, quarantined = con.execute(
         "select sum(n_tiles), sum(n_quarantined_lines) from int_traffic__commune_day_hours "
@@ -75,7 +78,7 @@ def test_duplicate_tile_and_missing_day_fail_the_build(clean_root: Path, tmp_pat
     result = dbt_build(root, tmp_path / "wh.duckdb", tmp_path, SELECT, VARS)
     assert result.returncode != 0
     assert "assert_no_missing_traffic_days" in result.stdout
-    assert "n_distinct_tiles" in result.stdout, result.stdout[-3000:]
+    assert "assert_no_tile_repeated_in_a_file" in result.stdout, result.stdout[-3000:]
 
 
 def test_non_numeric_value_is_a_clear_error(clean_root: Path, tmp_path: Path, dbt_build) -> None:

@@ -48,7 +48,6 @@ final as (
         any_value(local_day_hours) as local_day_hours,
         current_timestamp as loaded_at,
         count(*) filter (where reason is null) as n_tiles,
-        count(distinct tile_id) filter (where reason is null) as n_distinct_tiles,
         count(*) filter (where reason is not null) as n_quarantined_lines,
         list({'tile_id': tile_id, 'source_file': source_file, 'reason': reason}) filter (where reason is not null)
             as quarantined_lines,

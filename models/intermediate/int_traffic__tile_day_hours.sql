@@ -31,13 +31,13 @@ checked as (
     select
         traffic.*,
         study_days.local_day_hours,
-        least({% for i in range(1, 97) %}coalesce(v{{ '%02d' % i }}, 0){{ ', ' if not loop.last }}{% endfor %}) as min_value
+        least({% for i in range(1, 97) %}v{{ '%02d' % i }}{{ ', ' if not loop.last }}{% endfor %}) as min_value
     from traffic
     left join study_days using (traffic_date)
 
 ),
 
-final as (
+hours as (
 
     select
         city,
@@ -46,12 +46,7 @@ final as (
         tile_id,
         local_day_hours,
         n_values,
-        case
-            when local_day_hours is null then 'date outside the study period'
-            when n_values <> 4 * local_day_hours
-                then 'expected ' || 4 * local_day_hours || ' quarter-hour values, found ' || n_values
-            when min_value < 0 then 'negative traffic value'
-        end as quarantine_reason,
+        min_value,
         {% for h in range(24) -%}
         {%- set normal = [] -%}{%- for q in range(1, 5) -%}{%- do normal.append('v%02d' % (4 * h + q)) -%}{%- endfor -%}
         {%- if h < gap -%}
@@ -66,6 +61,22 @@ final as (
         {% endfor -%}
         source_file
     from checked
+
+),
+
+final as (
+
+    select
+        * exclude (min_value),
+        case
+            when local_day_hours is null then 'date outside the study period'
+            when n_values <> 4 * local_day_hours
+                then 'expected ' || 4 * local_day_hours || ' quarter-hour values, found ' || n_values
+            when {% for h in range(24) %}{{ 'h%02d is null' % h if h != gap else '(h%02d is null and local_day_hours <> 23)' % h }}{{ ' or ' if not loop.last }}{% endfor %}
+                then 'empty quarter-hour value'
+            when min_value < 0 then 'negative traffic value'
+        end as quarantine_reason
+    from hours
 
 )
 

@@ -66,6 +66,21 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the static study report (report/index.html and its images)."""
+    import os
+
+    from netmob_tor.duck import connect
+    from netmob_tor.paths import project_root
+    from netmob_tor.report import build_report, describe_data_source
+
+    os.chdir(project_root())  # staging views read the raw files by paths relative to the project
+    con = connect(args.database, read_only=True)
+    page = build_report(con, Path(args.out), describe_data_source(Path(args.data_root)))
+    print(f"wrote {page}")
+    return 0
+
+
 # Subcommands whose options live in their own module: (module, function taking argv, help).
 DELEGATED = {
     "doctor": ("netmob_tor.doctor", "main_doctor", "check a data folder (real or embedded) before a build"),
@@ -110,6 +125,12 @@ def build_parser() -> argparse.ArgumentParser:
     ana.add_argument("--replicates", type=int, default=200, help="day-block bootstrap replicates (warehouse source)")
     ana.add_argument("--tables-dir", default="report/tables", help="where the printed tables are written")
     ana.set_defaults(func=cmd_analyze)
+
+    rep = sub.add_parser("report", help="write the static study report (report/index.html)")
+    rep.add_argument("--database", default=str(default_database()))
+    rep.add_argument("--out", default="report", help="output folder")
+    rep.add_argument("--data-root", default=str(default_data_root()), help="the data the warehouse was built from")
+    rep.set_defaults(func=cmd_report)
 
     for name, (_, _, help_text) in DELEGATED.items():
         sub.add_parser(name, help=f"{help_text} (see netmob-tor {name} --help)", add_help=False)

@@ -1,6 +1,8 @@
 {#- One row per city, service, day and tile: the raw quarter-hour volumes, typed, with the
     file's city, service and date parsed from its path. Values stay in file order (v01 = the
-    first quarter-hour of the local day); int_traffic__tile_day_hours maps them to local hours. -#}
+    first quarter-hour of the local day); int_traffic__tile_day_hours maps them to local hours.
+    n_values is the position of the last value on the line (an empty field inside the line is
+    caught downstream as an empty quarter-hour). -#}
 
 with source as (
 
@@ -17,9 +19,12 @@ renamed as (
         {% for i in range(1, 97) -%}
         v{{ '%02d' % i }},
         {% endfor -%}
-        {% for i in range(1, 97) -%}
-        (v{{ '%02d' % i }} is not null)::integer {{ '+' if not loop.last }}
-        {% endfor -%} as n_values
+        case
+            {% for i in range(96, 0, -1) -%}
+            when v{{ '%02d' % i }} is not null then {{ i }}
+            {% endfor -%}
+            else 0
+        end as n_values
     from source
 
 ),
