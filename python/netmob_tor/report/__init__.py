@@ -1,0 +1,8 @@
+"""The study report: a static HTML page with its figures, built from the warehouse.
+
+Communes only, never tiles or coordinates; every page carries `netmob_tor.CAUTION`.
+"""
+
+from netmob_tor.report.build import REQUIRED_TABLES, OPTIONAL_TABLES, build_report, describe_data_source
+
+__all__ = ["REQUIRED_TABLES", "OPTIONAL_TABLES", "build_report", "describe_data_source"]

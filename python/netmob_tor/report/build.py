@@ -1,0 +1,351 @@
+"""Assemble the static report: `build_report(con, out_dir, data_source)` writes index.html and images/.
+
+Every section renders what the warehouse holds and names what is missing instead of failing.
+Communes only: no tile id, no coordinate is written to the page.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from netmob_tor import CAUTION, __version__
+from netmob_tor.paths import project_root
+from netmob_tor.report import data, figures, tables
+from netmob_tor.report.page import PAGE_CSS, parameters_table
+
+# Marts the report is built from; without them the matching sections say what is missing.
+REQUIRED_TABLES = ("commune_summary", "stg_ign__communes", "heatmap_weekday_hour", "national_context")
+# Read when present: Table 4, its counts, and whatever `netmob-tor analyze` stored.
+OPTIONAL_TABLES = (
+    "poi_top_tiles", "int_tiles__top_traffic", "int_tiles__top_tile_places",
+    "analysis_correction_factor_summary", "analysis_cpc_range_summary", "analysis_correlations",
+    "analysis_dependent_correlation_tests", "analysis_regressions", "analysis_pca_loadings",
+    "analysis_pca_explained_variance", "analysis_mixed_model", "analysis_morans_i",
+    "analysis_bootstrap_correlations", "analysis_bootstrap_rho",
+)
+# Analysis tables rendered by a dedicated layout, or too long for the page (kept in the warehouse).
+DEDICATED = {"correction_factor_summary", "cpc_range_summary", "correlations", "dependent_correlation_tests",
+             "regressions", "pca_loadings", "pca_explained_variance", "bootstrap_correlations", "bootstrap_rho",
+             "mixed_model"}
+NOT_PRINTED = {"regression_input", "pca_department_scores"}
+TITLES = {
+    "morans_i": "Moran's I of the Table 3 (main) residuals over neighbouring communes",
+    "pca_region_scores": "Google Trends PCA: scores of the pre-2015 regions",
+}
+HEATMAP_SCOPES = [("all_communes", "All study communes"), ("top_10_cpc", "The ten communes with the largest cpc per 1000")]
+STUDY_YEAR = 2019
+
+
+def describe_data_source(data_root: Path) -> str:
+    """'embedded synthetic …' when the data root holds the generator's record, else 'real files at …'."""
+    if (Path(data_root) / "_synthetic").exists():
+        return f"embedded synthetic dataset ({data_root}), calibrated to the study's released aggregates; not real traffic"
+    return f"files at {data_root} (NetMob 2023 layout)"
+
+
+def _missing(names: list[str]) -> str:
+    """A paragraph naming the tables a section needs but the warehouse lacks."""
+    listed = ", ".join(f"<code>{html.escape(n)}</code>" for n in names)
+    return f'<p class="missing">Not available in this warehouse: {listed}.</p>'
+
+
+def _guard(render: Callable[[], str], what: str) -> str:
+    """Run a section renderer; a failure becomes a short note on the page, not a crash."""
+    try:
+        return render()
+    except Exception as error:  # noqa: BLE001 - one broken section must not take the whole report down
+        return f'<p class="missing">{html.escape(what)} could not be rendered ({html.escape(type(error).__name__)}).</p>'
+
+
+def _figure(src: str, alt: str, caption: str = "") -> str:
+    """An <img> in a <figure>, path relative to index.html."""
+    cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
+    return f'<figure><img src="{html.escape(src)}" alt="{html.escape(alt)}">{cap}</figure>'
+
+
+def _section(anchor: str, title: str, body: str) -> str:
+    """One <section> with its heading."""
+    return f'<section id="{anchor}"><h2>{html.escape(title)}</h2>{body}</section>'
+
+
+def _study_tables(analysis: dict[str, pd.DataFrame], con: duckdb.DuckDBPyConnection, present: set[str]) -> str:
+    """Tables 1-4 and the robustness table in the paper's layout."""
+    parts = []
+    if "correction_factor_summary" in analysis:
+        parts.append(_guard(lambda: tables.table1(analysis["correction_factor_summary"]), "Table 1"))
+        if "cpc_range_summary" in analysis and len(analysis["cpc_range_summary"]):
+            parts.append(_guard(lambda: _cpc_range(analysis["cpc_range_summary"].iloc[0]), "The cpc range"))
+    else:
+        parts.append(_missing(["analysis_correction_factor_summary"]))
+    if "correlations" in analysis:
+        parts.append(_guard(lambda: tables.table2(analysis["correlations"], analysis.get("bootstrap_correlations")), "Table 2"))
+    else:
+        parts.append(_missing(["analysis_correlations"]))
+    if "dependent_correlation_tests" in analysis:
+        parts.append(_guard(lambda: tables.dependent_tests(analysis["dependent_correlation_tests"]), "The dependent-correlation tests"))
+    if "regressions" in analysis:
+        parts.append(_guard(lambda: tables.table3(analysis["regressions"]) or _missing(["analysis_regressions (model 'main')"]), "Table 3"))
+        parts.append(_guard(lambda: tables.robustness(analysis["regressions"], _key_variables()) or "", "The robustness table"))
+    else:
+        parts.append(_missing(["analysis_regressions (Table 3 and robustness; needs the census and election inputs)"]))
+    parts.append(_guard(lambda: _table4(con, present), "Table 4"))
+    return "".join(parts)
+
+
+def _cpc_range(r: pd.Series) -> str:
+    """The results-text sentence on the range of cpc per 1000."""
+    return (f"<p>cpc per 1000: mean {r.mean_cpc_per_1000:,.0f}, from {r.min_cpc_per_1000:,.0f} to "
+            f"{r.max_cpc_per_1000:,.0f}; {int(r.n_floored)} communes with the floored c.</p>")
+
+
+def _key_variables() -> dict[str, list[str]]:
+    """The coefficient each Table 3 direction is read for (the cpc estimate or the sexual-violence rate)."""
+    try:
+        from netmob_tor.analysis.regressions import CPC, CPC_LAGGED, SV
+    except ImportError:
+        CPC, CPC_LAGGED, SV = "log_cpc_per_1000", "log_cpc_tor_lagged_per_1000", "sexual_violence_rate_2017_2021"
+    return {"cpc_on_sexual_violence": [SV], "sexual_violence_on_cpc": [CPC, CPC_LAGGED]}
+
+
+def _table4(con: duckdb.DuckDBPyConnection, present: set[str]) -> str:
+    """Table 4 when some category reaches the minimum; otherwise the counts and why it is empty."""
+    poi = data.read_table(con, "poi_top_tiles", present)
+    counts = data.top_tile_counts(con, present)
+    parts = []
+    if poi is None:
+        parts.append(_missing(["poi_top_tiles"]))
+    elif len(poi):
+        parts.append(tables.table4(poi))
+    else:
+        parts.append(
+            "<p>Table 4: no place category reaches the minimum number of places inside the top tiles of any "
+            "service in this warehouse (on a coarse grid, such as the embedded one that keeps one tile in 400, few "
+            "places fall inside the top tiles); the counts below show what was found.</p>"
+        )
+    if counts is not None and len(counts):
+        parts.append(tables.top_tile_counts(counts))
+    return "".join(parts)
+
+
+def _beyond_the_paper(analysis: dict[str, pd.DataFrame]) -> str:
+    """Every other analysis_* table, generic layout; long per-commune tables are summarised."""
+    parts = []
+    if "bootstrap_rho" in analysis and len(analysis["bootstrap_rho"]):
+        boot = analysis["bootstrap_rho"]
+        width = (boot["ci_high"] - boot["ci_low"]).dropna()
+        parts.append(
+            f"<p>Day-block bootstrap of each commune's ρ: {len(boot):,} communes, median 95% interval width "
+            f"{width.median():.3f}; {int(((boot['ci_low'] > 0) | (boot['ci_high'] < 0)).sum()):,} intervals exclude 0 "
+            "(per commune in <code>analysis_bootstrap_rho</code>).</p>"
+        )
+    if "mixed_model" in analysis and len(analysis["mixed_model"]):
+        parts.append(_guard(lambda: tables.mixed_model(analysis["mixed_model"], _key_variables()), "The mixed model"))
+    for name, frame in analysis.items():
+        if name in NOT_PRINTED and len(frame):
+            parts.append(f"<p><code>analysis_{html.escape(name)}</code>: {len(frame):,} rows, kept in the warehouse.</p>")
+        if name in DEDICATED or name in NOT_PRINTED or name.startswith("released_") or not len(frame):
+            continue
+        parts.append(f"<h3>{html.escape(TITLES.get(name, name.replace('_', ' ')))}</h3>"
+                     + _guard(lambda: tables.generic_table(frame, f"analysis_{name}"), f"analysis_{name}"))
+    released = {k.removeprefix("released_"): v for k, v in analysis.items() if k.startswith("released_")}
+    if released:
+        parts.append("<h3>Paper mode: the same tables from the study's released aggregates</h3>")
+        if "correction_factor_summary" in released:
+            parts.append(_guard(lambda: tables.table1(released["correction_factor_summary"]), "Table 1 (paper mode)"))
+        if "correlations" in released:
+            parts.append(_guard(lambda: tables.table2(released["correlations"]), "Table 2 (paper mode)"))
+    missing = [f"analysis_{n}" for n in ("regressions", "mixed_model", "morans_i", "bootstrap_correlations", "pca_loadings")
+               if n not in analysis]
+    if missing:
+        parts.append(_missing(missing))
+    if not parts:
+        parts.append("<p>No further analysis tables in this warehouse.</p>")
+    return "".join(parts)
+
+
+def _trends(analysis: dict[str, pd.DataFrame], images: Path) -> str:
+    """The Google Trends loading heatmap and explained variance, when the PCA was stored."""
+    if "pca_loadings" not in analysis or not len(analysis["pca_loadings"]):
+        return _missing(["analysis_pca_loadings"])
+    parts = [_figure(_rel(figures.pca_loadings_heatmap(analysis["pca_loadings"], images / "pca_loadings.png")),
+                     "Google Trends PCA loadings heatmap", "Loadings of the standardised search terms on each component.")]
+    if "pca_explained_variance" in analysis:
+        parts.append(tables.generic_table(analysis["pca_explained_variance"], "Explained variance"))
+    return "".join(parts)
+
+
+def _rel(path: Path) -> str:
+    """Image path relative to index.html."""
+    return f"images/{path.name}"
+
+
+def _temporal(con: duckdb.DuckDBPyConnection, present: set[str], images: Path) -> str:
+    """The day-of-week × hour heatmaps and the top three communes' hourly profiles."""
+    cells = data.read_table(con, "heatmap_weekday_hour", present)
+    if cells is None or not len(cells):
+        return _missing(["heatmap_weekday_hour"])
+    parts = []
+    scopes = list(HEATMAP_SCOPES)
+    for rank in sorted(cells["scope_rank"].dropna().unique()):
+        row = cells[cells["scope_rank"] == rank].iloc[0]
+        scopes.append((row.scope, f"Commune ranked {int(rank)} by cpc per 1000: {row.commune_name} ({row.commune_code})"))
+    for scope, title in scopes:
+        rows = cells[cells["scope"] == scope]
+        if rows.empty:
+            continue
+        path = figures.weekday_hour_heatmap(rows, title, images / f"heatmap_{scope}.png")
+        n = int(rows["n_communes"].iloc[0])
+        parts.append(_figure(_rel(path), f"Day-of-week by hour heatmap: {title}",
+                             f"{title} ({n:,} communes): sums over the kept days, local time."))
+    singles = cells[cells["scope_rank"].notna()]
+    if len(singles):
+        path = figures.hourly_profiles(singles, images / "hourly_top3.png")
+        parts.append(_figure(_rel(path), "Hourly profiles of the three communes with the largest cpc per 1000",
+                             "Share of each series' volume by local hour, commune level (Fig. 4 of the study drew tiles; "
+                             "this report draws communes only)."))
+    return "".join(parts)
+
+
+def _maps(con: duckdb.DuckDBPyConnection, present: set[str], images: Path, threshold: int) -> str:
+    """One choropleth of cpc per 1000 per urban area, small populations hatched."""
+    if not {"commune_summary", "stg_ign__communes"} <= present:
+        return _missing([n for n in ("commune_summary", "stg_ign__communes") if n not in present])
+    shapes = data.commune_shapes(con)
+    parts = ['<div class="maps">']
+    for city, communes in shapes.groupby("city", sort=True):
+        slug = "".join(ch if ch.isalnum() else "_" for ch in city)
+        path = figures.city_choropleth(communes, city, threshold, images / f"map_{slug}.png")
+        parts.append(_figure(_rel(path), f"Choropleth of cpc per 1000 in {city}", f"{city}: {len(communes):,} communes"))
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _national(con: duckdb.DuckDBPyConnection, present: set[str], images: Path) -> str:
+    """The 2019 European chart, France per year, and the study's totals beside France 2019."""
+    context = data.read_table(con, "national_context", present)
+    if context is None or not len(context):
+        return _missing(["national_context"])
+    parts = [_figure(_rel(figures.national_context_chart(context, STUDY_YEAR, images / "national_context.png")),
+                     f"CyberTipline reports per 1000 inhabitants in Europe, {STUDY_YEAR}",
+                     "NCMEC CyberTipline reports by country (Diaphanous, CC BY 4.0) per 1000 inhabitants.")]
+    france = context[context["is_france"]].sort_values("report_year")
+    rows = [[fmt_year(r.report_year), tables.fmt(r.cybertipline_reports), tables.fmt(r.reports_per_1000),
+             f"{int(r.europe_rank_per_1000)} of {int(r.n_europe_ranked)}" if pd.notna(r.europe_rank_per_1000) else ""]
+            for r in france.itertuples(index=False)]
+    parts.append(tables.html_table(["Year", "CyberTipline reports", "per 1000 inhabitants", "rank in Europe"], rows,
+                                   "France: CyberTipline reports per year"))
+    study = france[france["study_n_communes"].notna()]
+    if len(study):
+        s = study.iloc[0]
+        parts.append(tables.html_table(
+            ["", "value"],
+            [["Study communes", tables.fmt(int(s.study_n_communes))],
+             ["Their population", tables.fmt(int(s.study_population))],
+             ["Share of France's population", f"{100 * s.study_population_share:.1f} %"],
+             ["Sum of cpc (traffic units)", tables.fmt(float(s.study_cpc))],
+             ["cpc per 1000 inhabitants (study area)", tables.fmt(float(s.study_cpc_per_1000))],
+             ["CyberTipline reports, France", tables.fmt(int(s.cybertipline_reports))]],
+            f"The study's totals next to France {STUDY_YEAR}: different quantities (traffic volume vs reports), for context only"))
+    return "".join(parts)
+
+
+def fmt_year(year: object) -> str:
+    """A year without thousands separator."""
+    return str(int(year))
+
+
+def _top_communes(con: duckdb.DuckDBPyConnection, present: set[str], threshold: int) -> str:
+    """The largest cpc per 1000, with the small-population flag."""
+    if "commune_summary" not in present:
+        return _missing(["commune_summary"])
+    summary = con.execute(
+        "select commune_name, commune_code, city, population, c, cpc_per_1000, is_small_population "
+        "from commune_summary where cpc_per_1000 is not null order by cpc_per_1000 desc, commune_code limit 20"
+    ).df()
+    n_small = con.execute("select count(*) filter (where is_small_population) from commune_summary").fetchone()[0]
+    return (tables.top_communes(summary, threshold)
+            + f"<p>{n_small:,} communes have fewer than {threshold} inhabitants; their per-1000 figures rest on few "
+              "people and are flagged (⚑ here, hatched on the maps).</p>")
+
+
+def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, data_source: str) -> Path:
+    """Write out_dir/index.html and out_dir/images/*.png from the warehouse behind `con`; return the page path.
+
+    Needs commune_summary, stg_ign__communes (a view over the raw commune polygons: run from the
+    project folder with the spatial extension loaded), heatmap_weekday_hour and national_context;
+    reads poi_top_tiles, the top-tile intermediates and every analysis_* table when present.
+    """
+    out_dir = Path(out_dir)
+    images = out_dir / "images"
+    images.mkdir(parents=True, exist_ok=True)
+    for old in images.glob("*.png"):
+        old.unlink()
+    present = data.table_names(con)
+    analysis = data.analysis_tables(con, present)
+    run = data.analysis_run_info(analysis)
+    params = parameters_table(project_root() / "dbt_project.yml", _guard_float(lambda: data.implied_scaling(con)))
+    threshold = params.threshold
+    missing_required = [n for n in REQUIRED_TABLES if n not in present]
+
+    sections = [
+        _section("caution", "Read this first", f'<p class="caution">{html.escape(CAUTION)} Figures are per commune; '
+                 "the report never shows a tile or a coordinate. Communes under "
+                 f"{threshold} inhabitants are flagged as fragile estimates. The estimate cpc is the study's correction "
+                 "factor times Tor download volume: a model quantity, not a count of people or of offences.</p>"
+                 + (_missing(missing_required) if missing_required else "")),
+        _section("tables", "Study tables (Tables 1-4 and robustness)", _study_tables(analysis, con, present)),
+        _section("communes", "Communes with the largest estimates", _guard(lambda: _top_communes(con, present, threshold), "The commune table")),
+        _section("beyond", "Beyond the paper", _guard(lambda: _beyond_the_paper(analysis), "The further analyses")),
+        _section("trends", "Google Trends principal components", _guard(lambda: _trends(analysis, images), "The PCA heatmap")),
+        _section("temporal", "Day of week × hour", _guard(lambda: _temporal(con, present, images), "The heatmaps")),
+        _section("maps", "Maps: cpc per 1000 inhabitants by commune, per urban area",
+                 _guard(lambda: _maps(con, present, images, threshold), "The maps")),
+        _section("national", f"National context ({STUDY_YEAR})", _guard(lambda: _national(con, present, images), "The national context")),
+        _section("parameters", "Assumptions and parameters", params.html),
+    ]
+    built = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    analysis_line = (f"analysis run {html.escape(run['run_at'])} on the {html.escape(run['source'])} source"
+                     if run else "no analysis tables stored (run <code>netmob-tor analyze</code>)")
+    toc = "".join(f'<li><a href="#{a}">{html.escape(t)}</a></li>' for a, t in [
+        ("tables", "Study tables"), ("communes", "Communes"), ("beyond", "Beyond the paper"), ("trends", "Google Trends"),
+        ("temporal", "Day × hour"), ("maps", "Maps"), ("national", "National context"), ("parameters", "Parameters")])
+    page = f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>netmob_tor: study report</title>
+<style>{PAGE_CSS}</style>
+</head>
+<body>
+<header>
+<h1>Tor traffic and sexual-violence statistics by French commune: study report</h1>
+<p class="meta">Reproduction of Koebe et al. (2024), <i>Humanities and Social Sciences Communications</i> 11,
+doi:10.1057/s41599-024-03343-4. Data source: <strong id="data-source">{html.escape(data_source)}</strong>.
+Built {built} by netmob_tor {html.escape(__version__)}; {analysis_line}.</p>
+<nav><ul>{toc}</ul></nav>
+</header>
+<main>
+{''.join(sections)}
+</main>
+<footer><p class="caution">{html.escape(CAUTION)}</p></footer>
+</body>
+</html>
+"""
+    index = out_dir / "index.html"
+    index.write_text(page, encoding="utf-8")
+    return index
+
+
+def _guard_float(compute: Callable[[], float | None]) -> float | None:
+    """A number from the warehouse, or None when it cannot be read."""
+    try:
+        return compute()
+    except duckdb.Error:
+        return None

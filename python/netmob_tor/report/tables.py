@@ -1,0 +1,214 @@
+"""HTML tables in the paper's layout, built from the warehouse's marts and analysis_* tables."""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from netmob_tor.report.data import displayable
+
+TABLE2_LABELS = {
+    "log_youtube_per_1000": "log_YouTube_per_1000",
+    "log_web_adult_per_1000": "log_Web_Adult_per_1000",
+    "log_tor_per_1000": "log_Tor_per_1000",
+    "log_cpc_per_1000": "log_cpc_per_1000",
+}
+TABLE1_STATS = [("count", "count"), ("mean", "mean"), ("std", "std"), ("min", "min"),
+                ("p25", "25%"), ("p50", "50%"), ("p75", "75%"), ("max", "max")]
+MAX_GENERIC_ROWS = 25
+
+
+def fmt(value: object, digits: int = 3) -> str:
+    """A cell: integers with thousands separators, floats with `digits` decimals, blanks for missing."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, (int, np.integer)):
+        return f"{int(value):,}"
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        if math.isnan(v):
+            return ""
+        if v == 0:
+            return "0"
+        if abs(v) >= 1000:
+            return f"{v:,.0f}"
+        if abs(v) < 0.001:
+            return f"{v:.2e}"
+        return f"{v:.{digits}f}"
+    return str(value)
+
+
+def html_table(header: Sequence[str], rows: Sequence[Sequence[object]], caption: str = "", css: str = "") -> str:
+    """A plain <table> with thead/tbody; every cell escaped."""
+    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(c) if isinstance(c, str) else html.escape(fmt(c))}</td>" for c in row) + "</tr>"
+        for row in rows
+    )
+    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    cls = f' class="{css}"' if css else ""
+    return f"<table{cls}>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def generic_table(frame: pd.DataFrame, caption: str = "") -> str:
+    """Any frame as a table, bookkeeping and tile/coordinate columns dropped, at most MAX_GENERIC_ROWS rows."""
+    shown = displayable(frame)
+    rows = [list(r) for r in shown.head(MAX_GENERIC_ROWS).itertuples(index=False)]
+    if len(shown) > MAX_GENERIC_ROWS:
+        caption = f"{caption} (first {MAX_GENERIC_ROWS} of {len(shown):,} rows)".strip()
+    return html_table(list(shown.columns), rows, caption)
+
+
+def table1(summary: pd.DataFrame) -> str:
+    """Table 1: distribution of rho (before the floor) and c, statistics as rows."""
+    by_var = summary.set_index("variable")
+    columns = [v for v in ("rho", "c") if v in by_var.index]
+    rows = []
+    for key, label in TABLE1_STATS:
+        if key in by_var.columns:
+            rows.append([label] + [f"{by_var.loc[v, key]:.4f}" if key != "count" else fmt(int(by_var.loc[v, key])) for v in columns])
+    header = [""] + ["ρ_j (before the floor)" if v == "rho" else "c_j" for v in columns]
+    return html_table(header, rows, "Table 1. Distribution of the correlation ρ_j and the correction factor c_j")
+
+
+def table2(correlations: pd.DataFrame, boot: pd.DataFrame | None = None) -> str:
+    """Table 2: Spearman rho of each log per-1000 rate with the sexual-violence rate, p-value, n."""
+    ci = boot.set_index("predictor") if boot is not None and len(boot) and "predictor" in boot.columns else None
+    header = ["Variable", "Spearman ρ", "p-value", "n"] + (["bootstrap 95% interval"] if ci is not None else [])
+    rows = []
+    for r in correlations.itertuples(index=False):
+        row = [TABLE2_LABELS.get(r.predictor, r.predictor), f"{r.rho:.3f}", f"{r.p_value:.2e}", fmt(int(r.n))]
+        if ci is not None:
+            row.append(f"[{ci.loc[r.predictor, 'ci_low']:.3f}, {ci.loc[r.predictor, 'ci_high']:.3f}]" if r.predictor in ci.index else "")
+        rows.append(row)
+    outcome = correlations["outcome"].iloc[0] if len(correlations) and "outcome" in correlations.columns else ""
+    return html_table(header, rows, f"Table 2. Spearman correlation with {outcome} (commune values)")
+
+
+def dependent_tests(tests: pd.DataFrame) -> str:
+    """Is the cpc correlation larger than each other one? Statistic (one-sided p) per test."""
+    names = list(dict.fromkeys(tests["test"]))
+    rows = []
+    for comparison, group in tests.groupby("comparison", sort=False):
+        cells = {r.test: f"{r.statistic:.2f} (p = {r.p_one_sided:.2e})" for r in group.itertuples(index=False)}
+        first = group.iloc[0]
+        rows.append([comparison, f"{first.r_cpc:.3f}", f"{first.r_other:.3f}", f"{first.r_between:.3f}"] + [cells.get(n, "") for n in names])
+    return html_table(["H1", "r_cpc", "r_other", "r_between"] + names, rows,
+                      "Dependent correlations sharing the outcome: test statistic (one-sided p)")
+
+
+def _stars(row: pd.Series) -> str:
+    """Significance stars of a coefficient row, empty when absent."""
+    value = row.get("stars", "")
+    return value if isinstance(value, str) else ""
+
+
+def _direction_label(direction: str) -> str:
+    """Readable model direction."""
+    return direction.replace("_on_", " on ").replace("_", " ")
+
+
+def table3(regressions: pd.DataFrame, model: str = "main") -> str | None:
+    """Table 3: one row per variable, coefficient with stars and (HC3 SE) per direction; n and R² at the foot."""
+    rows_all = regressions[regressions["model"] == model] if "model" in regressions.columns else regressions
+    if rows_all.empty:
+        return None
+    directions = list(dict.fromkeys(rows_all["direction"]))
+    label_col = "paper_label" if "paper_label" in rows_all.columns else "variable"
+    variables = list(dict.fromkeys(rows_all[label_col]))
+    se_col = "se_hc3" if "se_hc3" in rows_all.columns else "se"
+    rows = []
+    for variable in variables:
+        cells = []
+        for d in directions:
+            hit = rows_all[(rows_all["direction"] == d) & (rows_all[label_col] == variable)]
+            if hit.empty:
+                cells.append("")
+            else:
+                r = hit.iloc[0]
+                cells.append(f"{r['coef']:.2f}{_stars(r)} ({r[se_col]:.2f})")
+        rows.append([variable] + cells)
+    for stat, label in (("n", "Observations"), ("r2", "R²"), ("adj_r2", "Adjusted R²")):
+        if stat in rows_all.columns:
+            values = [rows_all.loc[rows_all["direction"] == d, stat].iloc[0] for d in directions]
+            rows.append([label] + [fmt(int(v)) if stat == "n" else f"{v:.2f}" for v in values])
+    return html_table(["Variable"] + [_direction_label(d) for d in directions], rows,
+                      f"Table 3. OLS with HC3 standard errors in parentheses (model: {model})")
+
+
+def robustness(regressions: pd.DataFrame, key_variables: dict[str, list[str]]) -> str | None:
+    """One row per model variant and direction: the key coefficient (HC3 SE), p, n, adjusted R²."""
+    label_col = "paper_label" if "paper_label" in regressions.columns else "variable"
+    se_col = "se_hc3" if "se_hc3" in regressions.columns else "se"
+    rows = []
+    for (model, direction), group in regressions.groupby(["model", "direction"], sort=False):
+        keys = key_variables.get(direction, [])
+        hit = group[group["variable"].isin(keys)]
+        if hit.empty:
+            continue
+        r = hit.iloc[0]
+        rows.append([model, _direction_label(direction), r[label_col], f"{r['coef']:.3f}{_stars(r)} ({r[se_col]:.3f})",
+                     f"{r['p']:.3g}" if "p" in hit.columns else "", fmt(int(r["n"])) if "n" in hit.columns else "",
+                     f"{r['adj_r2']:.2f}" if "adj_r2" in hit.columns else ""])
+    if not rows:
+        return None
+    return html_table(["Model", "Direction", "Key variable", "Coefficient (HC3 SE)", "p", "n", "Adj. R²"], rows,
+                      "Robustness: the key coefficient of each Table 3 variant")
+
+
+def table4(poi: pd.DataFrame, top: int = 10) -> str:
+    """Table 4: per service, the top categories of places in the top tiles by mean scaled traffic per place."""
+    services = sorted(poi["service"].unique())
+    ranks = range(1, min(top, int(poi["category_rank"].max())) + 1)
+    rows = []
+    for rank in ranks:
+        row: list[object] = [fmt(rank)]
+        for service in services:
+            hit = poi[(poi["service"] == service) & (poi["category_rank"] == rank)]
+            row.append(f"{hit.iloc[0].category} ({int(hit.iloc[0].n_places)}; {hit.iloc[0].mean_traffic_per_place:,.1f})" if len(hit) else "")
+        rows.append(row)
+    return html_table(["Rank"] + services, rows,
+                      "Table 4. Place categories in the top 0.1 % tiles: category (places; mean traffic × c per place)")
+
+
+def top_tile_counts(counts: pd.DataFrame) -> str:
+    """Counts behind Table 4: top tiles, their communes, places and categories per service (no ids)."""
+    rows = [[r.service, fmt(int(r.n_top_tiles)), fmt(int(r.n_communes)), fmt(int(r.n_places)), fmt(int(r.n_categories))]
+            for r in counts.itertuples(index=False)]
+    return html_table(["Service", "Top tiles", "Communes", "Places inside", "Categories"], rows,
+                      "Top tiles per service and the places they hold (counts only)")
+
+
+def top_communes(summary: pd.DataFrame, threshold: int, n: int = 20) -> str:
+    """The communes with the largest cpc per 1000, small populations flagged."""
+    rows = []
+    for i, r in enumerate(summary.head(n).itertuples(index=False), start=1):
+        flag = f"⚑ under {threshold}" if bool(r.is_small_population) else ""
+        rows.append([fmt(i), r.commune_name or "", r.commune_code, r.city, fmt(int(r.population)) if pd.notna(r.population) else "",
+                     f"{float(r.c):.5f}" if pd.notna(r.c) else "", fmt(float(r.cpc_per_1000)), flag])
+    return html_table(["#", "Commune", "INSEE code", "Urban area", "Population", "c", "cpc per 1000", "Small population"], rows,
+                      f"Communes with the largest cpc per 1000 (⚑: population under {threshold}, fragile estimate)")
+
+
+def mixed_model(mixed: pd.DataFrame, key_variables: dict[str, list[str]]) -> str:
+    """Random intercept by urban area: the key coefficient (SE), p, n, groups and ICC per direction."""
+    label_col = "paper_label" if "paper_label" in mixed.columns else "variable"
+    rows = []
+    for (model, direction), group in mixed.groupby(["model", "direction"], sort=False):
+        hit = group[group["variable"].isin(key_variables.get(direction, []))]
+        if hit.empty:
+            continue
+        r = hit.iloc[0]
+        rows.append([model, _direction_label(direction), r[label_col], f"{r['coef']:.3f}{_stars(r)} ({r['se']:.3f})",
+                     f"{r['p']:.3g}", fmt(int(r["n"])), fmt(int(r["n_groups"])) if "n_groups" in group.columns else "",
+                     f"{r['icc']:.3f}" if "icc" in group.columns else ""])
+    if not rows:
+        return generic_table(mixed, "analysis_mixed_model")
+    return html_table(["Model", "Direction", "Key variable", "Coefficient (SE)", "p", "n", "Urban areas", "ICC"], rows,
+                      "Random intercept by urban area (mixed model): key coefficient")
