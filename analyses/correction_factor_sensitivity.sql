@@ -10,7 +10,7 @@ with summary as (
 
 scenarios as (
 
-    select * from (values (0.011), (0.034), (0.078)) as s(s_onion)
+    select unnest({{ var('s_onion_scenarios') }}) as s_onion
 
 ),
 
