@@ -43,7 +43,7 @@ def run_dbt(data_root: Path, database: Path, work: Path, select: list[str], vari
     pairs = ", ".join(f"{k}: '{v}'" for k, v in {"data_root": str(data_root), **variables}.items())
     cmd = [
         str(project_root() / ".venv" / "bin" / "dbt"), "build", "--quiet", "--select", *select,
-        "--exclude", "test_type:unit", "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
+        "--exclude", "test_type:unit", "--indirect-selection", "cautious", "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
         "--vars", "{" + pairs + "}", *extra,
     ]
     return subprocess.run(cmd, cwd=project_root(), env=env, capture_output=True, text=True)

@@ -1,0 +1,40 @@
+{#- Expected row counts per city: commune_summary has exactly the study's communes of each urban
+    area present in the data, and commune_hour has every one of them for every kept hour. -#}
+
+with expected as (
+
+    select city, count(*) as n_expected
+    from {{ ref('study_communes') }}
+    where city in (select distinct city from {{ ref('int_tiles__communes') }})
+    group by city
+
+),
+
+summary as (
+
+    select city, count(*) as n_summary from {{ ref('commune_summary') }} group by city
+
+),
+
+hourly as (
+
+    select city, count(distinct commune_code) as n_hourly,
+           count(*) as n_rows, count(distinct commune_code) * count(distinct hour_start_utc) as n_full_grid
+    from {{ ref('commune_hour') }}
+    group by city
+
+),
+
+final as (
+
+    select expected.*, summary.n_summary, hourly.n_hourly, hourly.n_rows, hourly.n_full_grid
+    from expected
+    left join summary using (city)
+    left join hourly using (city)
+    where summary.n_summary is distinct from expected.n_expected
+       or hourly.n_hourly is distinct from expected.n_expected
+       or hourly.n_rows <> hourly.n_full_grid
+
+)
+
+select * from final
