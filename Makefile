@@ -18,7 +18,7 @@ export GX_ANALYTICS_ENABLED := false
 DBT := $(BIN)/dbt
 DBT_VARS := --vars '{data_root: "$(DATA_ROOT)"}'
 
-.PHONY: demo test setup data build analyze chromium clean
+.PHONY: demo test setup data build analyze chromium bench clean
 
 demo: analyze
 	$(BIN)/netmob-tor report --data-root $(DATA_ROOT)
@@ -57,6 +57,10 @@ $(DATA_ROOT)/.complete: $(STAMP) $(GENERATOR)
 build: data
 	mkdir -p warehouse
 	$(DBT) build $(DBT_VARS)
+
+# Benchmarks (not part of make test): scales 16, 8, 4 of Nancy over 77 days, 1 and 2 DuckDB threads.
+bench: setup
+	$(BIN)/netmob-tor bench
 
 clean:
 	rm -rf $(VENV) data target logs warehouse .duckdb

@@ -1,39 +1,38 @@
-{#- Compile-time filters on the NetMob file keys (city/service/YYYYMMDD), as constants so that
-    DuckDB prunes whole files from the scan instead of reading and discarding them. -#}
+{#- Which raw NetMob files a traffic model reads, decided at compile time and passed to DuckDB as a
+    constant list, so whole files are pruned from the scan (a filter computed per row would read
+    every file first). -#}
 
-{% macro traffic_file_key(city, service, traffic_date) -%}
-  ({{ city }} || '/' || {{ service }} || '/' || strftime({{ traffic_date }}, '%Y%m%d'))
-{%- endmacro %}
-
-
-{% macro anomaly_day_filter(city, traffic_date) %}
-  {#- True for the rows of days the `anomaly_days` seed drops (city `*` = every city). -#}
-  {%- if execute -%}
-    {%- set rows = run_query("select city, strftime(anomaly_date, '%Y-%m-%d') from " ~ ref('anomaly_days')).rows -%}
-  {%- else -%}
-    {%- set rows = [] -%}
-  {%- endif -%}
-  {%- set all_cities = [] -%}{%- set per_city = [] -%}
-  {%- for row in rows -%}
-    {%- if row[0] == '*' -%}{%- do all_cities.append("date '" ~ row[1] ~ "'") -%}
-    {%- else -%}{%- do per_city.append("('" ~ row[0] ~ "', date '" ~ row[1] ~ "')") -%}{%- endif -%}
+{% macro traffic_files_to_read(relation) %}
+  {#- Files of the study's services under data_root, less the anomaly days of the `anomaly_days`
+      seed and, in an incremental run, less the (city, service, day) files `relation` already holds.
+      Returns a SQL predicate on `source_file`. -#}
+  {%- if not execute -%}{{ return('true') }}{%- endif -%}
+  {%- set patterns = [] -%}
+  {%- for s in var('services') -%}
+    {%- do patterns.append("'" ~ var('data_root') ~ "/*/" ~ s ~ "/*/*_" ~ s ~ "_*_" ~ var('direction') ~ ".txt'") -%}
   {%- endfor -%}
-  (false
-   {%- if all_cities %} or {{ traffic_date }} in ({{ all_cities | join(', ') }}){% endif %}
-   {%- if per_city %} or ({{ city }}, {{ traffic_date }}) in ({{ per_city | join(', ') }}){% endif %})
-{% endmacro %}
-
-
-{% macro loaded_file_filter(relation, city, service, traffic_date) %}
-  {#- In an incremental run, true for rows of files (city, service, day) already in `relation`. -#}
-  {%- set keys = [] -%}
-  {%- if execute and is_incremental() -%}
-    {%- set rows = run_query("select distinct " ~ traffic_file_key('city', 'service', 'traffic_date') ~ " from " ~ relation).rows -%}
-    {%- for row in rows -%}{%- do keys.append("'" ~ row[0] ~ "'") -%}{%- endfor -%}
+  {%- set files = run_query("select file from glob([" ~ patterns | join(', ') ~ "]) order by file").columns[0].values() -%}
+  {%- set skip = {} -%}
+  {%- for row in run_query("select city, strftime(anomaly_date, '%Y%m%d') from " ~ ref('anomaly_days')).rows -%}
+    {%- do skip.update({row[0] ~ '/' ~ row[1]: true}) -%}
+  {%- endfor -%}
+  {%- set loaded = {} -%}
+  {%- if is_incremental() -%}
+    {%- for row in run_query("select distinct city || '/' || service || '/' || strftime(traffic_date, '%Y%m%d') from " ~ relation).rows -%}
+      {%- do loaded.update({row[0]: true}) -%}
+    {%- endfor -%}
   {%- endif -%}
-  {%- if keys -%}
-  {{ traffic_file_key(city, service, traffic_date) }} in ({{ keys | join(', ') }})
+  {%- set keep = [] -%}
+  {%- for f in files -%}
+    {%- set parts = f.replace('\\', '/').split('/') -%}
+    {%- set city, service, day = parts[-4], parts[-3], parts[-2] -%}
+    {%- if ('*/' ~ day) not in skip and (city ~ '/' ~ day) not in skip and (city ~ '/' ~ service ~ '/' ~ day) not in loaded -%}
+      {%- do keep.append("'" ~ f.replace("'", "''") ~ "'") -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- if keep -%}
+    {{ return('source_file in (' ~ keep | join(', ') ~ ')') }}
   {%- else -%}
-  false
+    {{ return('false') }}
   {%- endif -%}
 {% endmacro %}

@@ -1,7 +1,8 @@
 {{ config(materialized='incremental', incremental_strategy='append') }}
 {#- One row per city, commune (null = tiles outside every commune), service and kept day: hourly
-    download volumes h00..h23 summed over the commune's tiles, still wide. Anomaly days (seed
-    `anomaly_days`) are pruned from the scan as whole files. Lines that cannot be trusted (wrong
+    download volumes h00..h23 summed over the commune's tiles, still wide. Only the files to read
+    are scanned: anomaly days (seed `anomaly_days`) and, in an incremental run, files already loaded
+    are pruned as whole files. Lines that cannot be trusted (wrong
     number of values, negative values, a day outside the study period, a tile missing from the
     grid) are not summed; they are listed in `quarantined_lines` and surface in
     `traffic_quarantine`. Incremental: a run reads only files of (city, service, day) not yet
@@ -11,8 +12,7 @@
 with tile_hours as (
 
     select * from {{ ref('int_traffic__tile_day_hours') }}
-    where not {{ anomaly_day_filter('city', 'traffic_date') }}
-      and not {{ loaded_file_filter(this, 'city', 'service', 'traffic_date') }}
+    where {{ traffic_files_to_read(this) }}
 
 ),
 

@@ -1,0 +1,610 @@
+"""`netmob-tor bench`: time the warehouse build against the raw scan floor and the notebook-style baseline.
+
+For each scale: generate synthetic raw files (cached by their generation arguments), measure the
+floor (DuckDB `count(*)` over `read_csv` of the same files, same column spec as the source), build
+`+commune_summary` with dbt into a fresh DuckDB file per thread count, time each stage from dbt's
+run_results.json, run the analysis, then the pandas baseline of benchmarks/notebook_baseline.py
+(three passes), checking its commune rho equals the warehouse's. Timings only: the data are
+synthetic, and any figure they yield is an exploratory area-level association.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib.util
+import json
+import math
+import os
+import platform
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pandas as pd
+
+from netmob_tor import CAUTION
+from netmob_tor.paths import extension_dir, project_root
+
+SERVICES = ("Tor", "Web_Adult", "YouTube")
+STAGES = ("raw_scan", "tile_to_commune", "commune_hour", "rho_and_summary", "other_models", "seeds_and_hooks", "dbt_overhead", "analysis")
+TRAFFIC_STAGES = ("tile_to_commune", "commune_hour", "rho_and_summary")
+RHO_TOLERANCE = 1e-9
+MEMORY_LIMIT = "4GB"
+REQUIRED_KEYS = (
+    "scale", "raw_bytes", "raw_values", "stage_seconds", "end_to_end_seconds",
+    "floor_seconds", "baseline_seconds", "peak_rss_mb",
+)
+
+
+def stage_of(model: str) -> str:
+    """Bench stage a dbt model's time counts under (by name, so new models of the same kind fall in place)."""
+    if model.startswith(("int_commune_hours__", "int_communes__traffic_correlations", "int_communes__correction_factors")) or model == "commune_summary":
+        return "rho_and_summary"
+    if model in ("stg_netmob__tiles", "stg_ign__communes") or model.startswith("int_tiles__"):
+        return "tile_to_commune"
+    if "traffic" in model or model.startswith("commune_hour"):
+        return "commune_hour"
+    return "other_models"
+
+
+def traffic_globs(data_root: Path, services: tuple[str, ...] = SERVICES, direction: str = "DL") -> list[str]:
+    """The file patterns the netmob traffic source reads."""
+    return [f"{data_root}/*/{s}/*/*_{s}_*_{direction}.txt" for s in services]
+
+
+def read_csv_sql(globs: list[str]) -> str:
+    """read_csv with the column spec of models/staging/netmob/_netmob__sources.yml."""
+    columns = ", ".join(["'tile_id': 'BIGINT'"] + [f"'v{i:02d}': 'DOUBLE'" for i in range(1, 97)])
+    files = ", ".join(f"'{g}'" for g in globs)
+    return (
+        f"read_csv([{files}], delim=' ', header=false, auto_detect=false, null_padding=true, "
+        f"filename=true, parallel=true, columns={{{columns}}})"
+    )
+
+
+def raw_files(data_root: Path) -> list[Path]:
+    """Every traffic file the source reads."""
+    return sorted(p for s in SERVICES for p in data_root.glob(f"*/{s}/*/*_{s}_*_DL.txt"))
+
+
+def scan_floor(data_root: Path, threads: int) -> dict[str, float]:
+    """The floor: seconds of a plain DuckDB count(*) over read_csv of the raw files, and the row count."""
+    import duckdb
+
+    con = duckdb.connect(config={"threads": threads, "memory_limit": MEMORY_LIMIT})
+    start = time.perf_counter()
+    rows = con.execute(f"select count(*) from {read_csv_sql(traffic_globs(data_root))}").fetchone()[0]
+    seconds = time.perf_counter() - start
+    con.close()
+    return {"seconds": seconds, "rows": int(rows)}
+
+
+def generated_data(work: Path, cities: list[str], days: str | None, scale: str, seed: int) -> tuple[Path, float]:
+    """Generate (or reuse, when the same arguments already produced it) a dataset; return its folder and generation seconds."""
+    from netmob_tor.synth.generate import generate
+
+    key = f"{'-'.join(sorted(cities))}_s{scale}_{(days or 'all').replace(':', '-')}_seed{seed}"
+    out = work / "data" / key
+    if (out / ".complete").exists():
+        return out, 0.0
+    start = time.perf_counter()
+    generate(out, seed=seed, cities=cities, days=days, scale=scale)
+    return out, time.perf_counter() - start
+
+
+def snapshot(rev: str, work: Path) -> tuple[Path, str]:
+    """The project's files at git revision `rev` (git archive) under work/, so a run measures one commit's models."""
+    sha = subprocess.run(["git", "rev-parse", "--short", rev], cwd=project_root(), capture_output=True, text=True, check=True).stdout.strip()
+    folder = work / f"project_{sha}"
+    if not (folder / "dbt_project.yml").exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "archive", sha], cwd=project_root(), capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder, sha
+
+
+def profile_dir(work: Path, threads: int, project: Path) -> Path:
+    """A copy of profiles.yml with dbt's and DuckDB's thread counts set to `threads`."""
+    text = (project / "profiles.yml").read_text()
+    text = re.sub(r"(\n\s+)threads:\s*\d+", rf"\g<1>threads: {threads}", text, count=1)
+    if "NETMOB_TOR_THREADS" not in text:
+        text = re.sub(r"(\n(\s+)config_options:\n)", rf"\1\2  threads: {threads}\n", text, count=1)
+    folder = work / f"profiles_t{threads}"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "profiles.yml").write_text(text)
+    return folder
+
+
+def dbt_build(data_root: Path, db: Path, work: Path, threads: int, project: Path, fresh: bool = True) -> dict[str, Any]:
+    """Build +commune_summary (seeds and models, no tests) into `db` (a fresh file unless fresh=False, i.e. an
+    incremental run); wall seconds, per-node seconds, peak RSS. The project is parsed first, untimed, so the
+    timed run measures the build and dbt's start-up, not a cold parse."""
+    if fresh:
+        for stale in (db, db.with_suffix(db.suffix + ".wal")):
+            stale.unlink(missing_ok=True)
+    target, logs, tmp = work / f"target_t{threads}", work / f"logs_t{threads}", work / f"tmp_t{threads}"
+    tmp.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "DBT_PROFILES_DIR": str(profile_dir(work, threads, project)),
+        "NETMOB_TOR_EXTENSION_DIR": str(extension_dir()),
+        "NETMOB_TOR_DB": str(db),
+        "NETMOB_TOR_TEMP_DIR": str(tmp),
+        "NETMOB_TOR_MEMORY_LIMIT": MEMORY_LIMIT,
+        "NETMOB_TOR_THREADS": str(threads),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DO_NOT_TRACK": "1",
+    }
+    dbt = Path(sys.executable).parent / "dbt"
+    common = ["--vars", json.dumps({"data_root": str(data_root)}), "--target-path", str(target), "--log-path", str(logs)]
+    start = time.perf_counter()
+    parsed = subprocess.run([str(dbt), "parse", *common], cwd=project, env=env, capture_output=True, text=True)
+    parse_seconds = time.perf_counter() - start
+    if parsed.returncode != 0:
+        raise RuntimeError(f"dbt parse failed ({parsed.returncode}):\n{parsed.stdout[-4000:]}")
+    cmd = [
+        str(dbt), "build", "--select", "+commune_summary", "--exclude-resource-type", "test", "unit_test",
+        "--vars", json.dumps({"data_root": str(data_root)}), "--target-path", str(target), "--log-path", str(logs),
+    ]
+    rss_file = work / f"rss_t{threads}.txt"
+    timer = ["/usr/bin/time", "-f", "%M", "-o", str(rss_file)] if Path("/usr/bin/time").exists() else []
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    proc = subprocess.run(timer + cmd, cwd=project, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"dbt build failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}")
+    if timer:
+        peak_kb = int(rss_file.read_text().split()[-1])
+    else:  # the largest child so far: an upper bound when earlier children were larger
+        peak_kb = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before)
+    results = json.loads((target / "run_results.json").read_text())
+    models = {
+        r["unique_id"].split(".")[-1]: float(r["execution_time"])
+        for r in results["results"]
+        if r["unique_id"].startswith("model.")
+    }
+    others = sum(float(r["execution_time"]) for r in results["results"] if not r["unique_id"].startswith("model."))
+    return {"wall_seconds": wall, "model_seconds": models, "seed_and_hook_seconds": others,
+            "peak_rss_mb": peak_kb / 1024, "parse_seconds": parse_seconds}
+
+
+def stage_seconds(build: dict[str, Any]) -> dict[str, float]:
+    """Model times summed per stage; seeds and hooks apart; `dbt_overhead` is the wall time not spent in any node."""
+    stages = {s: 0.0 for s in ("tile_to_commune", "commune_hour", "rho_and_summary", "other_models")}
+    for model, seconds in build["model_seconds"].items():
+        stages[stage_of(model)] += seconds
+    stages["seeds_and_hooks"] = build["seed_and_hook_seconds"]
+    stages["dbt_overhead"] = max(build["wall_seconds"] - sum(stages.values()), 0.0)
+    return stages
+
+
+def incremental_build(data_root: Path, work: Path, threads: int, project: Path, scale: str) -> dict[str, Any]:
+    """Build with the last day's files held out, put them back, build again: the second build's wall seconds
+    are what adding one day costs (incremental models keyed by date re-process only that day)."""
+    last = max(p.parent.name for p in raw_files(data_root))
+    hold = work / "held_out_day"
+    moved: list[tuple[Path, Path]] = []
+    db = work / f"bench_s{scale}_t{threads}_incremental.duckdb"
+    try:
+        for folder in sorted(data_root.glob(f"*/*/{last}")):
+            parked = hold / folder.relative_to(data_root)
+            parked.parent.mkdir(parents=True, exist_ok=True)
+            folder.rename(parked)
+            moved.append((parked, folder))
+        first = dbt_build(data_root, db, work, threads, project)
+    finally:
+        for parked, folder in moved:
+            parked.rename(folder)
+    added = dbt_build(data_root, db, work, threads, project, fresh=False)
+    return {
+        "held_out_day": last,
+        "build_without_day_seconds": round(first["wall_seconds"], 3),
+        "incremental_seconds": round(added["wall_seconds"], 3),
+        "incremental_stage_seconds": {k: round(v, 4) for k, v in stage_seconds(added).items()},
+        "incremental_peak_rss_mb": round(added["peak_rss_mb"], 1),
+    }
+
+
+def run_analysis(db: Path) -> tuple[float, str | None]:
+    """Seconds of netmob_tor.analysis.run.analyze on the built warehouse (and its error, if it could not run)."""
+    from netmob_tor.analysis.run import analyze
+    from netmob_tor.duck import connect
+
+    con = connect(db, read_only=True)
+    start = time.perf_counter()
+    try:
+        analyze(con, "warehouse")
+        error = None
+    except Exception as exc:  # one city may be too few communes for some tests; the timing still counts
+        error = f"{type(exc).__name__}: {exc}"[:300]
+    seconds = time.perf_counter() - start
+    con.close()
+    return seconds, error
+
+
+def load_baseline() -> ModuleType:
+    """benchmarks/notebook_baseline.py (outside the package on purpose)."""
+    path = project_root() / "benchmarks" / "notebook_baseline.py"
+    spec = importlib.util.spec_from_file_location("notebook_baseline", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+KEPT_DAYS_SQL = """
+tile_days as (
+    select t.*
+    from int_traffic__tile_day_hours as t
+    where not exists (
+        select 1 from anomaly_days as a
+        where a.anomaly_date = t.traffic_date and a.city in ('*', t.city)
+    )
+)
+"""
+
+
+def warehouse_top_tiles(con: Any) -> pd.DataFrame:
+    """Pass 2 on the warehouse: top 0.1 % of (tile, service) pairs by mean daily traffic over kept days x c."""
+    daily = " + ".join(f"coalesce(h{h:02d}, 0)" for h in range(24))
+    return con.execute(
+        f"""
+        with {KEPT_DAYS_SQL},
+        means as (
+            select city, service, tile_id, avg({daily}) as daily
+            from tile_days group by all
+        ),
+        scored as (
+            select m.city, m.service, m.tile_id, x.commune_code, m.daily * s.c as score
+            from means as m
+            join int_tiles__communes as x using (city, tile_id)
+            join commune_summary as s on s.commune_code = x.commune_code
+        )
+        select * from scored
+        order by score desc
+        limit (select ceil(0.001 * count(*))::bigint from scored)
+        """
+    ).df()
+
+
+def warehouse_top_commune_series(con: Any, top: list[str]) -> pd.DataFrame:
+    """Pass 3 on the warehouse: hourly series of each tile of the top communes (Tor x c), kept days."""
+    hours = ", ".join(f"h{h:02d}" for h in range(24))
+    return con.execute(
+        f"""
+        with {KEPT_DAYS_SQL},
+        top_tiles as (
+            select x.city, x.tile_id, x.commune_code, s.c
+            from int_tiles__communes as x
+            join commune_summary as s on s.commune_code = x.commune_code
+            where x.commune_code in (select unnest($top))
+        ),
+        long as (
+            unpivot (select t.city, t.tile_id, t.service, t.traffic_date, {hours} from tile_days as t semi join top_tiles using (city, tile_id))
+            on {hours} into name hour_label value dl
+        )
+        select top_tiles.commune_code, long.tile_id, long.service, long.traffic_date,
+               substr(hour_label, 2)::integer as hour,
+               long.dl * case when long.service = 'Tor' then top_tiles.c else 1 end as dl
+        from long join top_tiles using (city, tile_id)
+        """,
+        {"top": top},
+    ).df()
+
+
+def warehouse_passes(db: Path, threads: int) -> dict[str, Any]:
+    """Passes 2 and 3 on the built warehouse (SQL), timed; with the top communes by cpc."""
+    from netmob_tor.duck import connect
+
+    con = connect(db, read_only=True, threads=threads)
+    con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
+    top = con.execute(
+        "select commune_code from commune_summary order by cpc_per_1000 desc nulls last, commune_code limit 10"
+    ).fetchall()
+    top = [t[0] for t in top]
+    start = time.perf_counter()
+    tiles = warehouse_top_tiles(con)
+    t_tiles = time.perf_counter() - start
+    start = time.perf_counter()
+    series = warehouse_top_commune_series(con, top)
+    t_series = time.perf_counter() - start
+    con.close()
+    return {"top_tiles": tiles, "series": series, "top_communes": top, "seconds": {"top_tiles": t_tiles, "top_commune_series": t_series}}
+
+
+def compare_with_baseline(db: Path, base: dict[str, Any], wh: dict[str, Any]) -> dict[str, Any]:
+    """Check the baseline reproduces the warehouse: commune rho to 1e-9, the top-tile scores and the tile series."""
+    from netmob_tor.duck import connect
+
+    con = connect(db, read_only=True)
+    rho = con.execute("select commune_code, rho from commune_summary where rho is not null").df().set_index("commune_code")["rho"]
+    con.close()
+    mine = base["rho"].dropna()
+    if set(mine.index) != set(rho.index):
+        raise AssertionError(f"baseline and warehouse differ in communes with a rho ({len(mine)} vs {len(rho)})")
+    gap = float((mine - rho.reindex(mine.index)).abs().max())
+    if not gap <= RHO_TOLERANCE:
+        raise AssertionError(f"baseline rho differs from the warehouse's by {gap:.3g} (> {RHO_TOLERANCE})")
+    b_scores = base["top_tiles"]["score"].sort_values(ascending=False).to_numpy()
+    w_scores = wh["top_tiles"]["score"].sort_values(ascending=False).to_numpy()
+    tiles_match = len(b_scores) == len(w_scores) and bool(abs(b_scores - w_scores).max(initial=0.0) <= 1e-9 * max(abs(b_scores).max(initial=1.0), 1.0))
+    b_series, w_series = base["series"], wh["series"]
+    series_match = (
+        base["top_communes"] == wh["top_communes"]
+        and len(b_series) == len(w_series)
+        and math.isclose(float(b_series["dl"].sum()), float(w_series["dl"].sum()), rel_tol=1e-9)
+    )
+    if not (tiles_match and series_match):
+        raise AssertionError(f"baseline passes 2-3 differ from the warehouse's (top tiles match: {tiles_match}, series match: {series_match})")
+    return {"n_communes": int(len(rho)), "max_abs_rho_gap": gap, "top_tiles_match": tiles_match, "series_match": series_match}
+
+
+def run_baseline(data_root: Path, db: Path, project: Path) -> dict[str, Any]:
+    """The three-pass notebook workflow, with the crosswalk, c and cpc read from the built warehouse."""
+    from netmob_tor.duck import connect
+
+    nb = load_baseline()
+    con = connect(db, read_only=True)
+    crosswalk = con.execute("select city, tile_id, commune_code from int_tiles__communes where commune_code is not null").df()
+    summary = con.execute("select commune_code, c, cpc_per_1000 from commune_summary").df()
+    con.close()
+    anomalies = nb.load_anomaly_days(project / "seeds" / "anomaly_days.csv")
+    return nb.run_workflow(data_root, crosswalk, summary, anomalies)
+
+
+def run_scale(scale: str, cities: list[str], days: str | None, threads: list[int], work: Path, seed: int, baseline: bool,
+              project: Path, incremental: bool = True) -> dict[str, Any]:
+    """All measurements at one scale; top-level figures are for the largest thread count."""
+    data_root, gen_seconds = generated_data(work, cities, days, scale, seed)
+    load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    files = raw_files(data_root)
+    manifest = json.loads((data_root / "_synthetic" / "manifest.json").read_text())
+    raw_bytes = sum(p.stat().st_size for p in files)
+    dst_files = sum(1 for p in files if "20190331" in p.name)
+    runs = []
+    for n in sorted(set(threads)):
+        floor = scan_floor(data_root, n)
+        db = work / f"bench_s{scale}_t{n}.duckdb"
+        build = dbt_build(data_root, db, work, n, project)
+        stages = {"raw_scan": floor["seconds"], **stage_seconds(build)}
+        stages["analysis"], analysis_error = run_analysis(db)
+        wh = warehouse_passes(db, n)
+        runs.append({
+            "threads": n, "floor": floor, "db": db, "build": build, "stages": stages,
+            "analysis_error": analysis_error, "warehouse_passes": wh,
+        })
+    main = runs[-1]
+    rows = main["floor"]["rows"]
+    if rows != manifest["n_tiles"] * len(files):
+        raise AssertionError(f"floor counted {rows} lines, expected {manifest['n_tiles']} tiles x {len(files)} files")
+    raw_values = rows * 96 - 4 * manifest["n_tiles"] * dst_files
+    result: dict[str, Any] = {
+        "scale": scale, "cities": cities, "days": manifest["n_days"], "n_tiles": manifest["n_tiles"],
+        "n_files": len(files), "raw_bytes": raw_bytes, "raw_values": raw_values, "generation_seconds": gen_seconds,
+    }
+    by_threads = []
+    for run in runs:
+        e2e = run["build"]["wall_seconds"]
+        wh_passes = sum(run["warehouse_passes"]["seconds"].values())
+        by_threads.append({
+            "threads": run["threads"],
+            "stage_seconds": {k: round(v, 4) for k, v in run["stages"].items()},
+            "model_seconds": {k: round(v, 4) for k, v in sorted(run["build"]["model_seconds"].items())},
+            "end_to_end_seconds": round(e2e, 3),
+            "floor_seconds": round(run["floor"]["seconds"], 3),
+            "peak_rss_mb": round(run["build"]["peak_rss_mb"], 1),
+            "ratio_to_floor": round(e2e / run["floor"]["seconds"], 3),
+            "traffic_models_seconds": round(sum(run["stages"][s] for s in TRAFFIC_STAGES), 3),
+            "traffic_models_ratio_to_floor": round(sum(run["stages"][s] for s in TRAFFIC_STAGES) / run["floor"]["seconds"], 3),
+            "dbt_parse_seconds_untimed": round(run["build"]["parse_seconds"], 3),
+            "values_per_second": round(raw_values / e2e),
+            "mb_per_second": round(raw_bytes / 1e6 / e2e, 2),
+            "floor_values_per_second": round(raw_values / run["floor"]["seconds"]),
+            "floor_mb_per_second": round(raw_bytes / 1e6 / run["floor"]["seconds"], 2),
+            "seconds_per_million_values": round(e2e / raw_values * 1e6, 4),
+            "warehouse_pass_seconds": {k: round(v, 3) for k, v in run["warehouse_passes"]["seconds"].items()},
+            "warehouse_three_pass_seconds": round(e2e + wh_passes, 3),
+            "analysis_error": run["analysis_error"],
+        })
+    result["by_threads"] = by_threads
+    result["load_average_1min_before"] = load_before
+    top = by_threads[-1]
+    result.update({k: top[k] for k in ("threads", "stage_seconds", "end_to_end_seconds", "floor_seconds", "peak_rss_mb", "ratio_to_floor")})
+    if incremental:
+        result["incremental"] = incremental_build(data_root, work, max(threads), project, scale)
+        result["incremental"]["ratio_to_full_build"] = round(result["incremental"]["incremental_seconds"] / top["end_to_end_seconds"], 3)
+    if baseline:
+        start = time.perf_counter()
+        base = run_baseline(data_root, main["db"], project)
+        total = time.perf_counter() - start
+        result["checks"] = compare_with_baseline(main["db"], base, main["warehouse_passes"])
+        result["baseline_seconds"] = round(base["seconds"]["rho"], 3)
+        result["baseline_pass_seconds"] = {k: round(v, 3) for k, v in base["seconds"].items()}
+        result["baseline_three_pass_seconds"] = round(total, 3)
+        for row in by_threads:
+            row["speedup_vs_baseline"] = round(result["baseline_seconds"] / row["end_to_end_seconds"], 3)
+            row["three_pass_speedup_vs_baseline"] = round(total / row["warehouse_three_pass_seconds"], 3)
+        result["speedup_vs_baseline"] = top["speedup_vs_baseline"]
+        result["three_pass_speedup_vs_baseline"] = top["three_pass_speedup_vs_baseline"]
+    else:
+        result["baseline_seconds"] = None
+    result["load_average_1min_after"] = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    return result
+
+
+def run_bench(scales: list[str], cities: list[str], days: str | None, threads: list[int], out_dir: Path,
+              seed: int = 20190316, baseline: bool = True, project_dir: Path | None = None,
+              incremental: bool = True) -> list[dict[str, Any]]:
+    """One result object per scale (see REQUIRED_KEYS); data, DBs and dbt artefacts go under out_dir.
+
+    project_dir: the dbt project whose models are measured (default: this working tree)."""
+    out_dir = Path(out_dir).resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    project = Path(project_dir).resolve() if project_dir else project_root()
+    return [run_scale(str(s), cities, days, threads, out_dir, seed, baseline, project, incremental) for s in scales]
+
+
+def machine(rev: str | None = None) -> dict[str, Any]:
+    """Cores, memory, versions and the git commit the run measured (`rev`: a snapshot's, else HEAD of the tree)."""
+    from importlib.metadata import version
+
+    mem_kb = next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), 0) if Path("/proc/meminfo").exists() else 0
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", rev or "HEAD"], cwd=project_root(), capture_output=True, text=True).stdout.strip()
+        dirty = rev is None and bool(subprocess.run(["git", "status", "--porcelain", "--", "models", "macros"], cwd=project_root(), capture_output=True, text=True).stdout.strip())
+    except OSError:
+        commit, dirty = "unknown", False
+    versions = {}
+    for pkg in ("duckdb", "dbt-core", "dbt-duckdb", "pandas", "numpy"):
+        try:
+            versions[pkg] = version(pkg)
+        except Exception:
+            versions[pkg] = "?"
+    return {
+        "cores": os.cpu_count(), "memory_gb": round(mem_kb / 1024**2, 1), "cpu": platform.processor() or platform.machine(),
+        "python": platform.python_version(), "versions": versions, "git_commit": commit, "models_uncommitted_changes": dirty,
+        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def format_table(results: list[dict[str, Any]]) -> str:
+    """The figures as a Markdown table: one row per scale and thread count."""
+    head = ("| scale | tiles | days | raw MB | raw M values | threads | floor s | tile->commune s | commune_hour s | "
+            "rho+summary s | traffic models x floor | other models s | seeds+hooks s | dbt overhead s | end-to-end s | "
+            "end-to-end x floor | M values/s | MB/s | s per M values | peak RSS MB | analysis s | baseline s | x faster | "
+            "3-pass warehouse s | 3-pass baseline s | 3-pass x faster | +1 day s | +1 day / full |")
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for r in results:
+        for t in r["by_threads"]:
+            s = t["stage_seconds"]
+            inc = r.get("incremental") if t["threads"] == r["threads"] else None
+            lines.append(
+                f"| {r['scale']} | {r['n_tiles']} | {r['days']} | {r['raw_bytes'] / 1e6:.0f} | {r['raw_values'] / 1e6:.1f} | {t['threads']} | "
+                f"{t['floor_seconds']:.2f} | {s['tile_to_commune']:.2f} | {s['commune_hour']:.2f} | {s['rho_and_summary']:.2f} | "
+                f"{t['traffic_models_ratio_to_floor']:.2f} | {s['other_models']:.2f} | {s['seeds_and_hooks']:.2f} | {s['dbt_overhead']:.2f} | "
+                f"{t['end_to_end_seconds']:.2f} | {t['ratio_to_floor']:.2f} | {t['values_per_second'] / 1e6:.2f} | {t['mb_per_second']:.1f} | "
+                f"{t['seconds_per_million_values']:.3f} | {t['peak_rss_mb']:.0f} | {s['analysis']:.2f} | "
+                f"{r.get('baseline_seconds') if r.get('baseline_seconds') is not None else '-'} | {t.get('speedup_vs_baseline', '-')} | "
+                f"{t['warehouse_three_pass_seconds']:.2f} | {r.get('baseline_three_pass_seconds', '-')} | {t.get('three_pass_speedup_vs_baseline', '-')} | "
+                f"{inc['incremental_seconds'] if inc else '-'} | {inc['ratio_to_full_build'] if inc else '-'} |"
+            )
+    return "\n".join(lines)
+
+
+def target_lines(results: list[dict[str, Any]]) -> list[str]:
+    """The issue's targets, each checked against this run's figures (met / not met), one Markdown bullet each."""
+    def mark(ok: bool) -> str:
+        return "met" if ok else "**not met**"
+
+    lines = []
+    for r in results:
+        t = r["by_threads"][-1]
+        parts = [
+            f"end-to-end {t['ratio_to_floor']:.2f}x floor ({mark(t['ratio_to_floor'] <= 1.5)}; traffic models alone "
+            f"{t['traffic_models_ratio_to_floor']:.2f}x)",
+            f"peak RSS {t['peak_rss_mb']:.0f} MB ({mark(t['peak_rss_mb'] < 4096)})",
+        ]
+        if r.get("baseline_seconds") is not None:
+            parts.append(f"{t['speedup_vs_baseline']:.2f}x faster than the baseline ({mark(t['speedup_vs_baseline'] >= 3)})")
+            parts.append(f"three-pass {t['three_pass_speedup_vs_baseline']:.2f}x ({mark(t['three_pass_speedup_vs_baseline'] >= 8)})")
+        if len(r["by_threads"]) > 1:
+            one = r["by_threads"][0]
+            gain = one["end_to_end_seconds"] / t["end_to_end_seconds"]
+            parts.append(f"{one['threads']}->{t['threads']} threads {gain:.2f}x ({mark(gain > 1)})")
+        if r.get("incremental"):
+            ratio = r["incremental"]["ratio_to_full_build"]
+            parts.append(f"+1 day {ratio:.3f} of a full build ({mark(ratio < 0.05)})")
+        lines.append(f"- scale {r['scale']} ({t['threads']} threads): " + "; ".join(parts) + ".")
+    if len(results) > 1:
+        for key, label in (("seconds_per_million_values", "end-to-end"), ("traffic_models_seconds", "traffic models")):
+            per_value = [r["by_threads"][-1][key] / (1 if key.startswith("seconds_per") else r["raw_values"] / 1e6) for r in results]
+            mean = sum(per_value) / len(per_value)
+            spread = max(abs(v / mean - 1) for v in per_value)
+            lines.append(
+                f"- linear growth ({label}): seconds per million raw values "
+                + ", ".join(f"{v:.3f}" for v in per_value)
+                + f" across scales, largest deviation from their mean {spread:.0%} ({mark(spread <= 0.2)})."
+            )
+    return lines
+
+
+def write_results(results: list[dict[str, Any]], results_dir: Path, info: dict[str, Any], notes: list[str] | None = None) -> tuple[Path, Path]:
+    """benchmarks/results.json (machine + one object per scale) and benchmarks/results.md (with optional notes)."""
+    results_dir.mkdir(parents=True, exist_ok=True)
+    json_path, md_path = results_dir / "results.json", results_dir / "results.md"
+    json_path.write_text(json.dumps({"machine": info, "caution": CAUTION, "notes": notes or [], "results": results}, indent=2, default=str) + "\n")
+    v = info["versions"]
+    md = [
+        "# netmob-tor bench",
+        "",
+        f"Run {info['date']} on git commit `{info['git_commit']}`"
+        + (" (with uncommitted changes to models/macros)" if info["models_uncommitted_changes"] else "")
+        + f"; {info['cores']} cores ({info['cpu']}), {info['memory_gb']} GB memory; Python {info['python']}, "
+        f"DuckDB {v['duckdb']}, dbt-core {v['dbt-core']}, dbt-duckdb {v['dbt-duckdb']}, pandas {v['pandas']}, numpy {v['numpy']}.",
+        "",
+        "Synthetic NetMob-format files from the project's generator (3 services, DL). *floor*: DuckDB `count(*)` over "
+        "`read_csv` of the same files with the source's column spec, same run and thread count. *end-to-end*: wall "
+        "time of `dbt build --select +commune_summary` without tests, raw files to `commune_summary` (dbt start-up "
+        "included). Stage columns are dbt's per-model times summed by stage; the analysis is timed after the build "
+        "and not included in end-to-end. *baseline*: benchmarks/notebook_baseline.py pass 1 (per-file pandas "
+        "read_csv, merge, group by commune and quarter-hour, concatenate, hourly sums, Pearson ln-ln per commune), "
+        f"checked equal to the warehouse's rho to {RHO_TOLERANCE:g}. *3-pass*: plus re-reading every file for the "
+        "top 0.1 % (tile, service) pairs and for the top-10 communes' tile series; the warehouse side is the build "
+        "plus the same two results in SQL (checked equal). Peak RSS is the dbt process's.",
+        "",
+        format_table(results),
+        "",
+        "## Targets of issue 6 (largest thread count)",
+        "",
+        *target_lines(results),
+        "",
+        *((["## Notes", "", *notes, ""]) if notes else []),
+        CAUTION,
+        "",
+    ]
+    md_path.write_text("\n".join(md))
+    return json_path, md_path
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Arguments of `netmob-tor bench`."""
+    parser = argparse.ArgumentParser(prog="netmob-tor bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", default="16,8,4", help="comma-separated generator scales: 'full' or a stride (default 16,8,4: about 10 minutes on 2 cores; 4,2,full takes about 35)")
+    parser.add_argument("--cities", default="Nancy", help="comma-separated urban areas (default Nancy, the smallest full grid)")
+    parser.add_argument("--days", default=None, help="YYYY-MM-DD:YYYY-MM-DD (default: all 77 study days)")
+    parser.add_argument("--threads", default="1,2", help="DuckDB thread counts to measure (default 1,2)")
+    parser.add_argument("--seed", type=int, default=20190316)
+    parser.add_argument("--work-dir", default=str(project_root() / "benchmarks" / "data"), help="generated data, DBs and dbt artefacts (gitignored)")
+    parser.add_argument("--results-dir", default=str(project_root() / "benchmarks"), help="where results.md and results.json go")
+    parser.add_argument("--rev", default=None, help="measure the models of this git revision (a git-archive snapshot under the work dir) instead of the working tree")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the pandas baseline")
+    parser.add_argument("--no-incremental", action="store_true", help="skip the one-new-day incremental measurement")
+    return parser
+
+
+def main_bench(argv: list[str] | None = None) -> int:
+    """Run the benchmark, print the table and write results.md / results.json."""
+    args = build_parser().parse_args(argv)
+    scales = [s.strip() for s in args.scales.split(",") if s.strip()]
+    cities = [c.strip() for c in args.cities.split(",") if c.strip()]
+    threads = [int(t) for t in args.threads.split(",")]
+    work = Path(args.work_dir).resolve()
+    project, sha = snapshot(args.rev, work) if args.rev else (None, None)
+    info = machine(sha)
+    results = run_bench(scales, cities, args.days, threads, work, seed=args.seed, baseline=not args.no_baseline, project_dir=project,
+                        incremental=not args.no_incremental)
+    json_path, md_path = write_results(results, Path(args.results_dir), info)
+    print(format_table(results))
+    print(f"\nwrote {md_path} and {json_path} (git {info['git_commit']}). {CAUTION}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main_bench())
