@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import multiprocessing
 import shutil
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -101,36 +103,60 @@ def write_geography(con: duckdb.DuckDBPyConnection, out: Path, communes: pd.Data
     return assigned
 
 
-def write_traffic(out: Path, communes: pd.DataFrame, assigned: pd.DataFrame, days: list[dt.date], seed: int) -> tuple[int, dict[str, float]]:
-    """Write every city's traffic files; return bytes written and each commune's realised rho."""
+def write_city(
+    out: Path,
+    city: str,
+    c_idx: int,
+    communes: pd.DataFrame,
+    assigned: pd.DataFrame,
+    days: list[dt.date],
+    seed: int,
+    targets: dict[str, float],
+) -> tuple[int, dict[str, float]]:
+    """Write one city's traffic files; return bytes written and its communes' realised rho.
+    Each city draws from its own random stream, so cities can be written in any order."""
     ref = reference_dir()
     axis = traffic.HourAxis.for_days(days)
     profiles = traffic.load_profiles(ref / "study_release" / "heatmap.csv")
-    cities = sorted(communes["city"].unique())
-    anomalies = traffic.anomaly_days_by_city(seeds_dir() / "anomaly_days.csv", cities)
-    targets = rho_targets(communes)
+    anomalies = traffic.anomaly_days_by_city(seeds_dir() / "anomaly_days.csv", [city])[city]
+    rng = np.random.default_rng([seed, 1, c_idx])
+    kept = axis.kept(anomalies)
+    if not kept.any():
+        raise ValueError(f"{city}: every generated day is an anomaly day; nothing to calibrate")
+    series: dict[str, dict[str, np.ndarray]] = {}
     realised: dict[str, float] = {}
-    written = 0
-    for c_idx, city in enumerate(cities):
-        rng = np.random.default_rng([seed, 1, c_idx])
-        kept = axis.kept(anomalies[city])
-        if not kept.any():
-            raise ValueError(f"{city}: every generated day is an anomaly day; nothing to calibrate")
-        city_communes = communes[communes["city"] == city]
-        series: dict[str, dict[str, np.ndarray]] = {}
-        for row in city_communes.itertuples():
-            totals = {s: getattr(row, traffic.TOTAL_COLUMN[s]) for s in traffic.SERVICES}
-            target = traffic.CommuneTarget(row.commune_code, totals, targets[row.commune_code])
-            series[row.commune_code], realised[row.commune_code] = traffic.commune_series(target, axis, kept, profiles, rng)
-        city_tiles = assigned[assigned["city"] == city].copy()
-        city_tiles["group"] = city_tiles["commune_code"].fillna(traffic.UNASSIGNED)
-        if (city_tiles["group"] == traffic.UNASSIGNED).any():
-            totals = {s: round(traffic.UNASSIGNED_SHARE * city_communes[traffic.TOTAL_COLUMN[s]].sum()) for s in traffic.SERVICES}
-            series[traffic.UNASSIGNED], _ = traffic.commune_series(
-                traffic.CommuneTarget(traffic.UNASSIGNED, totals, 0.1), axis, kept, profiles, rng
-            )
-        written += traffic.write_city_traffic(out, city, city_tiles[["tile_id", "group"]], series, axis, anomalies[city], rng)
+    for row in communes.itertuples():
+        totals = {s: getattr(row, traffic.TOTAL_COLUMN[s]) for s in traffic.SERVICES}
+        target = traffic.CommuneTarget(row.commune_code, totals, targets[row.commune_code])
+        series[row.commune_code], realised[row.commune_code] = traffic.commune_series(target, axis, kept, profiles, rng)
+    city_tiles = assigned.copy()
+    city_tiles["group"] = city_tiles["commune_code"].fillna(traffic.UNASSIGNED)
+    if (city_tiles["group"] == traffic.UNASSIGNED).any():
+        totals = {s: round(traffic.UNASSIGNED_SHARE * communes[traffic.TOTAL_COLUMN[s]].sum()) for s in traffic.SERVICES}
+        series[traffic.UNASSIGNED], _ = traffic.commune_series(
+            traffic.CommuneTarget(traffic.UNASSIGNED, totals, 0.1), axis, kept, profiles, rng
+        )
+    written = traffic.write_city_traffic(out, city, city_tiles[["tile_id", "group"]], series, axis, anomalies, rng)
     return written, realised
+
+
+def write_traffic(
+    out: Path, communes: pd.DataFrame, assigned: pd.DataFrame, days: list[dt.date], seed: int, workers: int = 2
+) -> tuple[int, dict[str, float]]:
+    """Write every city's traffic files, `workers` cities at a time; return bytes and realised rho."""
+    cities = sorted(communes["city"].unique())
+    targets = rho_targets(communes)
+    jobs = [
+        (out, city, c_idx, communes[communes["city"] == city], assigned[assigned["city"] == city], days, seed, targets)
+        for c_idx, city in enumerate(cities)
+    ]
+    if workers > 1 and len(jobs) > 1:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            results = list(pool.map(write_city, *zip(*jobs)))
+    else:
+        results = [write_city(*job) for job in jobs]
+    realised = {code: rho for _, part in results for code, rho in part.items()}
+    return sum(written for written, _ in results), realised
 
 
 def rho_targets(communes: pd.DataFrame) -> dict[str, float]:
