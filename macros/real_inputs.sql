@@ -121,3 +121,14 @@
       overseas codes (`971`) kept whole (lpad would cut them). -#}
   case when length(trim({{ expr }})) = 1 then '0' || trim({{ expr }}) else trim({{ expr }}) end
 {%- endmacro %}
+
+
+{% macro read_insee_export(path, value_columns) -%}
+  {#- Lines of an INSEE "statistiques locales" CSV export (`Code;Libellé;<indicators>`), all text,
+      numbered as in the file (the header is line 1), in UTF-8 or Latin-1 as detected. -#}
+  select row_number() over () + 1 as line_number, *
+  from read_csv('{{ path }}', delim=';', quote='"', header=true, auto_detect=false,
+      encoding='{{ csv_encoding(path, "insee_encoding") }}',
+      columns=struct_pack(code := 'VARCHAR', label := 'VARCHAR'
+          {%- for column in value_columns %}, {{ column }} := 'VARCHAR'{% endfor %}))
+{%- endmacro %}

@@ -6,10 +6,7 @@
 
 with source as (
 
-    select row_number() over () + 1 as line_number, *
-    from read_csv('{{ path }}', delim=';', quote='"', header=true, auto_detect=false,
-        encoding='{{ csv_encoding(path, "insee_encoding") }}',
-        columns=struct_pack(code := 'VARCHAR', label := 'VARCHAR', value := 'VARCHAR'))
+    {{ read_insee_export(path, ['value']) }}
 
 ),
 
