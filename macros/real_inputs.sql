@@ -132,3 +132,12 @@
       columns=struct_pack(code := 'VARCHAR', label := 'VARCHAR'
           {%- for column in value_columns %}, {{ column }} := 'VARCHAR'{% endfor %}))
 {%- endmacro %}
+
+
+{% macro wrong_encoding_reason(columns) -%}
+  {#- A (condition, reason) pair for `reasons()`: a Unicode replacement character in any of the
+      text columns means the file was decoded with the wrong encoding. -#}
+  {%- set text = [] -%}
+  {%- for column in columns -%}{%- do text.append("coalesce(" ~ column ~ ", '')") -%}{%- endfor -%}
+  {{ return(("contains(" ~ text | join(' || ') ~ ", chr(65533))", 'invalid characters (wrong encoding)')) }}
+{%- endmacro %}

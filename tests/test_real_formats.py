@@ -4,9 +4,7 @@ each corruption of a small input gives a clear error or a quarantine row, and th
 from __future__ import annotations
 
 import csv
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import duckdb
@@ -14,7 +12,8 @@ import pytest
 
 from netmob_tor.doctor import convert_xlsx
 from netmob_tor.duck import connect
-from netmob_tor.paths import project_root
+
+from conftest import run_dbt
 
 FIXTURE = Path(__file__).parent / "fixtures" / "real"
 STAGING = {
@@ -36,11 +35,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     shutil.copytree(FIXTURE, root, ignore=shutil.ignore_patterns("*.py"))
     convert_xlsx(root)
     db, target = base / "fx.duckdb", base / "target"
-    env = {**os.environ, "DBT_PROFILES_DIR": str(project_root()), "NETMOB_TOR_DB": str(db)}
-    run = subprocess.run(
-        [str(project_root() / ".venv" / "bin" / "dbt"), "build", "--vars", f"{{data_root: '{root}'}}", "--select",
-         *SELECT.split(), "--indirect-selection", "cautious", "--target-path", str(target), "--log-path", str(base / "logs")],
-        cwd=project_root(), env=env, capture_output=True, text=True)
+    run = run_dbt(root, db, base, SELECT.split(), {})
     assert run.returncode == 0, run.stdout[-4000:]
     return {"root": root, "db": db, "target": target / "compiled" / "netmob_tor"}
 

@@ -22,7 +22,7 @@ parsed as (
         {{ reasons([
             ("not " ~ is_valid_commune_code(commune_code('code')), 'malformed commune code'),
             (is_unparsed_number('density') ~ ' or ' ~ is_unparsed_number('singles'), 'non-numeric value'),
-            ("contains(coalesce(label, '') || coalesce(code, ''), chr(65533))", 'invalid characters (wrong encoding)'),
+            wrong_encoding_reason(['label', 'code']),
         ]) }} as rejection_reason
     from source
 

@@ -21,7 +21,7 @@ parsed as (
         {{ reasons([
             ("not regexp_full_match(coalesce(" ~ department_code('code') ~ ", ''), '[0-9]{2}|2[AB]|97[1-6]')", 'malformed department code'),
             (is_unparsed_number('value'), 'non-numeric value'),
-            ("contains(coalesce(label, '') || coalesce(code, ''), chr(65533))", 'invalid characters (wrong encoding)'),
+            wrong_encoding_reason(['label', 'code']),
         ]) }} as rejection_reason
     from source
 

@@ -20,7 +20,7 @@ parsed as (
         {{ reasons([
             ("not regexp_full_match(coalesce(trim(code), ''), '[0-9]{9}')", 'malformed EPCI code'),
             (is_unparsed_number('value'), 'non-numeric value'),
-            ("contains(coalesce(label, '') || coalesce(code, ''), chr(65533))", 'invalid characters (wrong encoding)'),
+            wrong_encoding_reason(['label', 'code']),
         ]) }} as rejection_reason
     from source
 

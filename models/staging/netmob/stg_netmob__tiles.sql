@@ -16,14 +16,20 @@ features as (
 
 ),
 
-final as (
+typed as (
 
     select
         city,
         feature.properties.tile_id::bigint as tile_id,
-        ST_GeomFromGeoJSON(feature.geometry) as tile_geom,
-        ST_Centroid(ST_GeomFromGeoJSON(feature.geometry)) as centroid_geom
+        ST_GeomFromGeoJSON(feature.geometry) as tile_geom
     from features
+
+),
+
+final as (
+
+    select *, ST_Centroid(tile_geom) as centroid_geom
+    from typed
 
 )
 

@@ -141,11 +141,16 @@ def write_city(
 
 
 def write_traffic(
-    out: Path, communes: pd.DataFrame, assigned: pd.DataFrame, days: list[dt.date], seed: int, workers: int = 2
+    out: Path,
+    communes: pd.DataFrame,
+    assigned: pd.DataFrame,
+    days: list[dt.date],
+    seed: int,
+    targets: dict[str, float],
+    workers: int = 2,
 ) -> tuple[int, dict[str, float]]:
     """Write every city's traffic files, `workers` cities at a time; return bytes and realised rho."""
     cities = sorted(communes["city"].unique())
-    targets = rho_targets(communes)
     jobs = [
         (out, city, c_idx, communes[communes["city"] == city], assigned[assigned["city"] == city], days, seed, targets)
         for c_idx, city in enumerate(cities)
@@ -187,9 +192,9 @@ def generate(out: Path, seed: int = 20190316, cities: list[str] | None = None, d
     con = connect()
     rng = np.random.default_rng([seed, 0])
     assigned = write_geography(con, out, communes, stride, rng)
-    written, realised = write_traffic(out, communes, assigned, day_list, seed)
-    write_small_inputs(out, communes, out / "communes" / "communes.geojson", seed)
     targets = rho_targets(communes)
+    written, realised = write_traffic(out, communes, assigned, day_list, seed, targets)
+    write_small_inputs(out, communes, out / "communes" / "communes.geojson", seed)
     calibration = pd.DataFrame(
         {"commune_code": list(realised), "rho_target": [targets[c] for c in realised], "rho_generated": list(realised.values())}
     ).sort_values("commune_code")
