@@ -1,18 +1,18 @@
 {{ config(materialized='incremental', incremental_strategy='append') }}
 {#- One row per city, commune (null = tiles outside every commune), service and kept day: hourly
-    download volumes h00..h23 summed over the commune's tiles, still wide. Only the files to read
-    are scanned: anomaly days (seed `anomaly_days`) and, in an incremental run, files already loaded
-    are pruned as whole files. Lines that cannot be trusted (wrong
-    number of values, negative values, a day outside the study period, a tile missing from the
-    grid) are not summed; they are listed in `quarantined_lines` and surface in
-    `traffic_quarantine`. Incremental: a run reads only files of (city, service, day) not yet
-    loaded; `dbt build --full-refresh` rebuilds everything. #}
--- depends_on: {{ ref('anomaly_days') }}
-
+    download volumes h00..h23 summed over the commune's tiles, still wide. Reads the tile-day
+    table (never the raw files). Lines that cannot be trusted (wrong number of values, negative
+    values, a day outside the study period, a tile missing from the grid) are not summed; they
+    are listed in `quarantined_lines` and surface in `traffic_quarantine`. Incremental: a run adds
+    only the tile rows loaded since its last run (the new files); `dbt build --full-refresh`
+    rebuilds everything. #}
 with tile_hours as (
 
     select * from {{ ref('int_traffic__tile_day_hours') }}
-    where {{ traffic_files_to_read(this) }}
+    {% if is_incremental() -%}
+    -- tile rows loaded after this table's last load (min/max metadata skips the older row groups)
+    where loaded_at > (select max(loaded_at) from {{ this }})
+    {%- endif %}
 
 ),
 

@@ -1,15 +1,21 @@
-{{ config(materialized='view') }}
-{#- One row per city, service, day and tile: the quarter-hours summed to the 24 local hours while the
-    data is still wide (before any unpivot). A local day has 24 hours, 23 on the spring-forward
-    day: its file holds 92 values, 00:00-01:45 then 03:00 onwards, so from the gap hour on the
-    values belong one hour later; the hour that does not exist stays null. Nothing is shifted.
-    Lines that cannot be trusted carry a `quarantine_reason` instead of being dropped. -#}
+{{ config(materialized='incremental', incremental_strategy='append') }}
+{#- One row per city, service, kept day and tile: the quarter-hours summed to the 24 local hours
+    while the data is still wide (before any unpivot). This is the only model that reads the raw
+    traffic text; everything downstream (communes, top tiles, tile series) reads this table, so
+    the files are parsed once. Only the files to read are scanned: anomaly days (seed
+    `anomaly_days`) and, in an incremental run, files already loaded are pruned as whole files.
+    A local day has 24 hours, 23 on the spring-forward day: its file holds 92 values,
+    00:00-01:45 then 03:00 onwards, so from the gap hour on the values belong one hour later; the
+    hour that does not exist stays null. Nothing is shifted. Lines that cannot be trusted carry a
+    `quarantine_reason` instead of being dropped. -#}
+-- depends_on: {{ ref('anomaly_days') }}
 
-{%- set gap = var('dst_gap_hour') -%}
+{%- set gap = var('dst_gap_hour') %}
 
 with traffic as (
 
     select * from {{ ref('stg_netmob__traffic') }}
+    where {{ traffic_file_filter(this) }}
 
 ),
 
@@ -26,27 +32,11 @@ study_days as (
 
 ),
 
-checked as (
+hours as (
 
     select
         traffic.*,
         study_days.local_day_hours,
-        least({% for i in range(1, 97) %}v{{ '%02d' % i }}{{ ', ' if not loop.last }}{% endfor %}) as min_value
-    from traffic
-    left join study_days using (traffic_date)
-
-),
-
-hours as (
-
-    select
-        city,
-        service,
-        traffic_date,
-        tile_id,
-        local_day_hours,
-        n_values,
-        min_value,
         {% for h in range(24) -%}
         {%- set normal = [] -%}{%- for q in range(1, 5) -%}{%- do normal.append('v%02d' % (4 * h + q)) -%}{%- endfor -%}
         {%- if h < gap -%}
@@ -54,29 +44,73 @@ hours as (
         {%- else -%}
         {%- set shifted = [] -%}{%- for q in range(1, 5) -%}{%- do shifted.append('v%02d' % (4 * (h - 1) + q)) -%}{%- endfor %}
         case
-            when local_day_hours = 23 then {{ 'null' if h == gap else shifted | join(' + ') }}
+            when study_days.local_day_hours = 23 then {{ 'null' if h == gap else shifted | join(' + ') }}
             else {{ normal | join(' + ') }}
         end as h{{ '%02d' % h }},
         {%- endif %}
         {% endfor -%}
-        source_file
-    from checked
+        {{ negative_value_check(this) }} as has_negative_value
+    from traffic
+    left join study_days using (traffic_date)
+
+),
+
+daily as (
+
+    {#- The day's total; null if any value of the day is empty (null propagates through +). -#}
+    select
+        *,
+        case
+            when local_day_hours = 23
+                then {% for h in range(24) if h != gap %}h{{ '%02d' % h }}{{ ' + ' if not loop.last }}{% endfor %}
+            else {% for h in range(24) %}h{{ '%02d' % h }}{{ ' + ' if not loop.last }}{% endfor %}
+        end as daily_dl
+    from hours
+
+),
+
+checked as (
+
+    {#- Cheap tests first; the count of values on a bad line is worked out only for that line. -#}
+    select
+        *,
+        case
+            when local_day_hours is null then 'date outside the study period'
+            when case local_day_hours
+                    when 23 then v92 is null or v93 is not null
+                    when 24 then v96 is null
+                    else true
+                 end
+                then 'expected ' || 4 * local_day_hours || ' quarter-hour values, found '
+                    || case
+                        {% for i in range(96, 0, -1) -%}
+                        when v{{ '%02d' % i }} is not null then {{ i }}
+                        {% endfor -%}
+                        else 0
+                    end
+            when daily_dl is null then 'empty quarter-hour value'
+            when has_negative_value then 'negative traffic value'
+        end as quarantine_reason
+    from daily
 
 ),
 
 final as (
 
     select
-        * exclude (min_value),
-        case
-            when local_day_hours is null then 'date outside the study period'
-            when n_values <> 4 * local_day_hours
-                then 'expected ' || 4 * local_day_hours || ' quarter-hour values, found ' || n_values
-            when {% for h in range(24) %}{{ 'h%02d is null' % h if h != gap else '(h%02d is null and local_day_hours <> 23)' % h }}{{ ' or ' if not loop.last }}{% endfor %}
-                then 'empty quarter-hour value'
-            when min_value < 0 then 'negative traffic value'
-        end as quarantine_reason
-    from hours
+        city,
+        service,
+        traffic_date,
+        tile_id,
+        local_day_hours,
+        {% for h in range(24) -%}
+        h{{ '%02d' % h }},
+        {% endfor -%}
+        daily_dl,
+        quarantine_reason,
+        source_file,
+        current_timestamp as loaded_at
+    from checked
 
 )
 

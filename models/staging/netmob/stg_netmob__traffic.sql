@@ -1,8 +1,8 @@
 {#- One row per city, service, day and tile: the raw quarter-hour volumes, typed, with the
     file's city, service and date parsed from its path. Values stay in file order (v01 = the
     first quarter-hour of the local day); int_traffic__tile_day_hours maps them to local hours.
-    n_values is the position of the last value on the line (an empty field inside the line is
-    caught downstream as an empty quarter-hour). -#}
+    The path is parsed once per file (the `files` CTE, from the same glob as the source) and
+    joined on the file name: parsing it on every line costs more than reading the numbers. -#}
 
 with source as (
 
@@ -10,21 +10,34 @@ with source as (
 
 ),
 
+files as (
+
+    select
+        file as source_file,
+        string_split(replace(file, '\', '/'), '/') as path_parts
+    from glob([{{ traffic_file_patterns() | join(', ') }}])
+
+),
+
+file_keys as (
+
+    select
+        source_file,
+        path_parts[-4] as city,
+        path_parts[-3] as service,
+        strptime(path_parts[-2], '%Y%m%d')::date as traffic_date
+    from files
+
+),
+
 renamed as (
 
     select
-        string_split(replace(filename, '\', '/'), '/') as path_parts,
         filename as source_file,
         tile_id,
         {% for i in range(1, 97) -%}
-        v{{ '%02d' % i }},
-        {% endfor -%}
-        case
-            {% for i in range(96, 0, -1) -%}
-            when v{{ '%02d' % i }} is not null then {{ i }}
-            {% endfor -%}
-            else 0
-        end as n_values
+        v{{ '%02d' % i }}{{ ',' if not loop.last }}
+        {% endfor %}
     from source
 
 ),
@@ -32,16 +45,13 @@ renamed as (
 final as (
 
     select
-        path_parts[-4] as city,
-        path_parts[-3] as service,
-        strptime(path_parts[-2], '%Y%m%d')::date as traffic_date,
-        tile_id,
-        n_values,
-        {% for i in range(1, 97) -%}
-        v{{ '%02d' % i }},
-        {% endfor -%}
-        source_file
+        file_keys.city,
+        file_keys.service,
+        file_keys.traffic_date,
+        renamed.* exclude (source_file),
+        renamed.source_file
     from renamed
+    inner join file_keys using (source_file)
 
 )
 
