@@ -15,14 +15,9 @@
 
 {% macro traffic_files_to_read(relation) %}
   {#- Paths of the traffic files a run reads: all files of the study's services under data_root,
-      less the anomaly days of the `anomaly_days` seed and, in an incremental run, less the
-      (city, service, day) files `relation` already holds. -#}
+      less, in an incremental run, the (city, service, day) files `relation` already holds. -#}
   {%- if not execute -%}{{ return([]) }}{%- endif -%}
   {%- set files = run_query("select file from glob([" ~ traffic_file_patterns() | join(', ') ~ "]) order by file").columns[0].values() -%}
-  {%- set skip = {} -%}
-  {%- for row in run_query("select city, strftime(anomaly_date, '%Y%m%d') from " ~ ref('anomaly_days')).rows -%}
-    {%- do skip.update({row[0] ~ '/' ~ row[1]: true}) -%}
-  {%- endfor -%}
   {%- set loaded = {} -%}
   {%- if is_incremental() -%}
     {%- for row in run_query("select distinct city || '/' || service || '/' || strftime(traffic_date, '%Y%m%d') from " ~ relation).rows -%}
@@ -33,7 +28,7 @@
   {%- for f in files -%}
     {%- set parts = f.replace('\\', '/').split('/') -%}
     {%- set city, service, day = parts[-4], parts[-3], parts[-2] -%}
-    {%- if ('*/' ~ day) not in skip and (city ~ '/' ~ day) not in skip and (city ~ '/' ~ service ~ '/' ~ day) not in loaded -%}
+    {%- if (city ~ '/' ~ service ~ '/' ~ day) not in loaded -%}
       {%- do keep.append(f) -%}
     {%- endif -%}
   {%- endfor -%}

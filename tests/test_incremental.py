@@ -55,6 +55,9 @@ def test_new_day_is_loaded_alone_and_matches_full_rebuild(tmp_path: Path, dbt_bu
     per_day = dict(con.execute(
         "select strftime(traffic_date, '%Y%m%d'), count(distinct loaded_at) from int_traffic__commune_day_hours group by 1"
     ).fetchall())
+    tile_loads = dict(con.execute(
+        "select strftime(traffic_date, '%Y%m%d'), count(distinct loaded_at) from int_traffic__tile_day_hours group by 1"
+    ).fetchall())
     old_rows = con.execute(
         "select count(*) from int_traffic__commune_day_hours where loaded_at <= ?", [first[1]]
     ).fetchone()[0]
@@ -62,6 +65,7 @@ def test_new_day_is_loaded_alone_and_matches_full_rebuild(tmp_path: Path, dbt_bu
     con.close()
     assert old_rows == first[0]  # the first two days were not re-read or duplicated
     assert set(per_day) == set(DAYS) and all(n == 1 for n in per_day.values())
+    assert set(tile_loads) == set(DAYS) and all(n == 1 for n in tile_loads.values())  # each raw file parsed once
 
     rebuilt_db = tmp_path / "rebuilt.duckdb"
     build(dbt_build, root, rebuilt_db, tmp_path, "2019-04-03", "--full-refresh")

@@ -45,11 +45,16 @@ def test_corrupt_lines_are_quarantined_and_counted(clean_root: Path, tmp_path: P
     n_lines = len(lines)
     short = lines[0].rsplit(" ", 1)[0]                          # 95 values: a lost column
     negative = lines[1].split(" ")
-    negative[5] = "-3"                                         # negative traffic
+    negative[5], negative[6] = "-3", "3"                       # negative traffic, cancelled within its hour
     unknown = "99999999 " + lines[2].split(" ", 1)[1]          # tile not in the grid
     empty = lines[3].split(" ")
     empty[40] = ""                                             # an empty field inside the line
     write_lines(tor, [short, " ".join(negative), unknown, " ".join(empty), *lines[4:]])
+    youtube = root / "Dijon" / "YouTube" / "20190401" / "Dijon_YouTube_20190401_DL.txt"
+    yt_lines = lines_of(youtube)
+    exponent = yt_lines[0].split(" ")
+    exponent[7] = "1e-05"                                      # a minus sign that is not a negative value
+    write_lines(youtube, [" ".join(exponent), *yt_lines[1:]])
 
     result = dbt_build(root, tmp_path / "wh.duckdb", tmp_path, SELECT, VARS)
     assert result.returncode == 0, result.stdout[-2000:]  # a quarantine warns, it does not fail
@@ -66,6 +71,11 @@ def test_corrupt_lines_are_quarantined_and_counted(clean_root: Path, tmp_path: P
         "where service = 'Tor' and traffic_date = date '2019-04-01'"
     ).fetchone()
     assert kept + quarantined == n_lines  # every line is summed or listed
+    yt_quarantined = con.execute(
+        "select sum(n_quarantined_lines) from int_traffic__commune_day_hours "
+        "where service = 'YouTube' and traffic_date = date '2019-04-01'"
+    ).fetchone()[0]
+    assert yt_quarantined == 0  # the file is searched value by value and the line is kept
     con.close()
 
 

@@ -1,7 +1,8 @@
-{{ config(materialized='incremental', incremental_strategy='append') }}
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
 {#- One row per city, commune (null = tiles outside every commune), service and kept day: hourly
     download volumes h00..h23 summed over the commune's tiles, still wide. Reads the tile-day
-    table (never the raw files). Lines that cannot be trusted (wrong number of values, negative
+    table (never the raw files) and drops the anomaly days of the `anomaly_days` seed (for every
+    city, `*`, or one). Lines that cannot be trusted (wrong number of values, negative
     values, a day outside the study period, a tile missing from the grid) are not summed; they
     are listed in `quarantined_lines` and surface in `traffic_quarantine`. Incremental: a run adds
     only the tile rows loaded since its last run (the new files); `dbt build --full-refresh`
@@ -16,6 +17,22 @@ with tile_hours as (
 
 ),
 
+anomaly_days as (
+
+    select * from {{ ref('anomaly_days') }}
+
+),
+
+kept_days as (
+
+    select tile_hours.*
+    from tile_hours
+    anti join anomaly_days
+        on anomaly_days.anomaly_date = tile_hours.traffic_date
+       and anomaly_days.city in ('*', tile_hours.city)
+
+),
+
 tiles as (
 
     select * from {{ ref('int_tiles__communes') }}
@@ -25,16 +42,16 @@ tiles as (
 located as (
 
     select
-        tile_hours.*,
+        kept_days.*,
         tiles.commune_code,
         coalesce(
-            tile_hours.quarantine_reason,
+            kept_days.quarantine_reason,
             case when tiles.tile_id is null then 'tile not in the city grid' end
         ) as reason
-    from tile_hours
+    from kept_days
     left join tiles
-        on tiles.city = tile_hours.city
-       and tiles.tile_id = tile_hours.tile_id
+        on tiles.city = kept_days.city
+       and tiles.tile_id = kept_days.tile_id
 
 ),
 

@@ -1,14 +1,14 @@
-{{ config(materialized='incremental', incremental_strategy='append') }}
-{#- One row per city, service, kept day and tile: the quarter-hours summed to the 24 local hours
-    while the data is still wide (before any unpivot). This is the only model that reads the raw
-    traffic text; everything downstream (communes, top tiles, tile series) reads this table, so
-    the files are parsed once. Only the files to read are scanned: anomaly days (seed
-    `anomaly_days`) and, in an incremental run, files already loaded are pruned as whole files.
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
+{#- One row per city, service, day and tile: the quarter-hours summed to the 24 local hours while
+    the data is still wide (before any unpivot). This is the only model that reads the raw traffic
+    text; everything downstream (communes, top tiles, tile series) reads this table, so the files
+    are parsed once. Every day is landed, anomaly days included: which days to drop is a choice
+    made downstream (seed `anomaly_days`) and can change without re-reading the text. In an
+    incremental run, files already loaded are pruned as whole files.
     A local day has 24 hours, 23 on the spring-forward day: its file holds 92 values,
     00:00-01:45 then 03:00 onwards, so from the gap hour on the values belong one hour later; the
     hour that does not exist stays null. Nothing is shifted. Lines that cannot be trusted carry a
     `quarantine_reason` instead of being dropped. -#}
--- depends_on: {{ ref('anomaly_days') }}
 
 {%- set gap = var('dst_gap_hour') %}
 

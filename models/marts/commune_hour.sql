@@ -1,7 +1,8 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
-    unique_key=['commune_code', 'hour_start_utc']
+    unique_key=['commune_code', 'hour_start_utc'],
+    on_schema_change='fail'
 ) }}
 {#- One row per commune and local hour of the kept days: download volumes of Tor, Web_Adult and
     YouTube summed over the commune's tiles and the hour's quarter-hours. Exploratory area-level
