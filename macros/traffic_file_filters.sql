@@ -20,8 +20,8 @@
   {%- set files = run_query("select file from glob([" ~ traffic_file_patterns() | join(', ') ~ "]) order by file").columns[0].values() -%}
   {%- set loaded = {} -%}
   {%- if is_incremental() -%}
-    {%- for row in run_query("select distinct city || '/' || service || '/' || strftime(traffic_date, '%Y%m%d') from " ~ relation).rows -%}
-      {%- do loaded.update({row[0]: true}) -%}
+    {%- for row in run_query("select city, service, strftime(traffic_date, '%Y%m%d') from " ~ relation ~ " group by all").rows -%}
+      {%- do loaded.update({row[0] ~ '/' ~ row[1] ~ '/' ~ row[2]: true}) -%}
     {%- endfor -%}
   {%- endif -%}
   {%- set keep = [] -%}
@@ -44,22 +44,21 @@
 {% endmacro %}
 
 
-{% macro traffic_file_filter(relation) %}
-  {#- SQL predicate on `source_file`: true for the files traffic_files_to_read(relation) keeps. -#}
+{% macro traffic_file_filter(files) %}
+  {#- SQL predicate on `source_file`: true for the files listed (from traffic_files_to_read). -#}
   {%- if not execute -%}{{ return('true') }}{%- endif -%}
-  {%- set keep = traffic_files_to_read(relation) -%}
-  {{ return('source_file in ' ~ sql_string_list(keep) if keep else 'false') }}
+  {{ return('source_file in ' ~ sql_string_list(files) if files else 'false') }}
 {% endmacro %}
 
 
-{% macro negative_value_check(relation) %}
+{% macro negative_value_check(files) %}
   {#- SQL boolean: the line holds a negative value. A negative number needs a minus sign, so the
       per-value test (least of 96 values, a third of the cost of reading them) runs only on lines
       of files whose text contains a '-': the files to read are searched for one at compile time,
       a plain byte search far cheaper than 96 comparisons per line. Conservative: any '-' (e.g.
-      an exponent 1e-05) only switches the exact test on for that file. -#}
+      an exponent 1e-05) only switches the exact test on for that file. `files`: the files the run
+      reads (traffic_files_to_read). -#}
   {%- if not execute -%}{{ return('false') }}{%- endif -%}
-  {%- set files = traffic_files_to_read(relation) -%}
   {%- if not files -%}{{ return('false') }}{%- endif -%}
   {%- set signed = run_query("select filename from read_text([" ~ sql_string_list(files)[1:-1] ~ "]) where contains(content, '-') order by filename").columns[0].values() -%}
   {%- if not signed -%}{{ return('false') }}{%- endif -%}

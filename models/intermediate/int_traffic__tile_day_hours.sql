@@ -11,11 +11,12 @@
     `quarantine_reason` instead of being dropped. -#}
 
 {%- set gap = var('dst_gap_hour') %}
+{%- set files = traffic_files_to_read(this) %}
 
 with traffic as (
 
     select * from {{ ref('stg_netmob__traffic') }}
-    where {{ traffic_file_filter(this) }}
+    where {{ traffic_file_filter(files) }}
 
 ),
 
@@ -49,7 +50,7 @@ hours as (
         end as h{{ '%02d' % h }},
         {%- endif %}
         {% endfor -%}
-        {{ negative_value_check(this) }} as has_negative_value
+        {{ negative_value_check(files) }} as has_negative_value
     from traffic
     left join study_days using (traffic_date)
 
