@@ -580,8 +580,40 @@ def target_lines(results: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+THROUGHPUT_STAGES = ("raw_read", "tile_to_commune", "commune_hour", "rho_and_summary")
+
+
+def add_stage_throughput(results: list[dict[str, Any]]) -> None:
+    """Each stage's throughput over the scale's raw input (M values/s and MB/s), and the floors', in place."""
+    for r in results:
+        for t in r["by_threads"]:
+            seconds = {**{s: t["stage_seconds"][s] for s in THROUGHPUT_STAGES},
+                       "floor": t["floor_seconds"], "parse_floor": t["parse_floor_seconds"], "end_to_end": t["end_to_end_seconds"]}
+            t["stage_throughput"] = {
+                k: {"m_values_per_second": round(r["raw_values"] / 1e6 / v, 2), "mb_per_second": round(r["raw_bytes"] / 1e6 / v, 1)}
+                for k, v in seconds.items() if v > 0
+            }
+
+
+def format_throughput(results: list[dict[str, Any]]) -> str:
+    """Throughput per stage as a Markdown table: M raw values per second (MB per second)."""
+    keys = ("floor", "parse_floor", *THROUGHPUT_STAGES, "end_to_end")
+    head = "| scale | threads | " + " | ".join(keys) + " |"
+    lines = [head, "|" + "---|" * (len(keys) + 2)]
+    for r in results:
+        for t in r["by_threads"]:
+            cells = [
+                f"{t['stage_throughput'][k]['m_values_per_second']:.1f} ({t['stage_throughput'][k]['mb_per_second']:.0f})"
+                if k in t["stage_throughput"] else "-"
+                for k in keys
+            ]
+            lines.append(f"| {r['scale']} | {t['threads']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def write_results(results: list[dict[str, Any]], results_dir: Path, info: dict[str, Any], notes: list[str] | None = None) -> tuple[Path, Path]:
     """benchmarks/results.json (machine + one object per scale) and benchmarks/results.md (with optional notes)."""
+    add_stage_throughput(results)
     results_dir.mkdir(parents=True, exist_ok=True)
     json_path, md_path = results_dir / "results.json", results_dir / "results.md"
     json_path.write_text(json.dumps({"machine": info, "caution": CAUTION, "notes": notes or [], "results": results}, indent=2, default=str) + "\n")
@@ -609,6 +641,10 @@ def write_results(results: list[dict[str, Any]], results_dir: Path, info: dict[s
         "run over model time of the full build (dbt start-up excluded). Peak RSS is the dbt process's.",
         "",
         format_table(results),
+        "",
+        "Throughput of each stage over the raw input: million raw values per second (MB per second).",
+        "",
+        format_throughput(results),
         "",
         "## Targets of issue 6 (largest thread count)",
         "",
