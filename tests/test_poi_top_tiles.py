@@ -53,6 +53,7 @@ PLACES = [
     ("p11", "cafe", 0.7, 2.5, 0.5),     # tile 2
 ]
 MODELS = [
+    ("intermediate", "int_traffic__kept_tile_days"),
     ("intermediate", "int_traffic__tile_service_means"),
     ("intermediate", "int_tiles__top_traffic"),
     ("intermediate", "int_tiles__top_tile_places"),
@@ -128,7 +129,7 @@ def build_inputs(con: duckdb.DuckDBPyConnection) -> None:
 
 @pytest.fixture(scope="module")
 def modelled() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB holding the hand-made inputs and the four models built on them."""
+    """An in-memory DuckDB holding the hand-made inputs and the models built on them, in order."""
     con = connect()
     build_inputs(con)
     overrides = {"top_tile_share": TOP_SHARE, "poi_min_per_category": MIN_PER_CATEGORY}

@@ -1,35 +1,18 @@
 {{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
 {#- One row per city, commune (null = tiles outside every commune), service and kept day: hourly
-    download volumes h00..h23 summed over the commune's tiles, still wide. Reads the tile-day
-    table (never the raw files) and drops the anomaly days of the `anomaly_days` seed (for every
-    city, `*`, or one). Lines that cannot be trusted (wrong number of values, negative
+    download volumes h00..h23 summed over the commune's tiles, still wide. Reads the kept tile-days
+    (never the raw files; anomaly days dropped). Lines that cannot be trusted (wrong number of values, negative
     values, a day outside the study period, a tile missing from the grid) are not summed; they
     are listed in `quarantined_lines` and surface in `traffic_quarantine`. Incremental: a run adds
     only the tile rows loaded since its last run (the new files); `dbt build --full-refresh`
     rebuilds everything. #}
-with tile_hours as (
+with kept_days as (
 
-    select * from {{ ref('int_traffic__tile_day_hours') }}
+    select * from {{ ref('int_traffic__kept_tile_days') }}
     {% if is_incremental() -%}
     -- tile rows loaded after this table's last load (min/max metadata skips the older row groups)
     where loaded_at > (select max(loaded_at) from {{ this }})
     {%- endif %}
-
-),
-
-anomaly_days as (
-
-    select * from {{ ref('anomaly_days') }}
-
-),
-
-kept_days as (
-
-    select tile_hours.*
-    from tile_hours
-    anti join anomaly_days
-        on anomaly_days.anomaly_date = tile_hours.traffic_date
-       and anomaly_days.city in ('*', tile_hours.city)
 
 ),
 

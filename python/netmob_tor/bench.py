@@ -259,14 +259,7 @@ def load_baseline() -> ModuleType:
 
 
 KEPT_DAYS_SQL = """
-tile_days as (
-    select t.*
-    from int_traffic__tile_day_hours as t
-    where not exists (
-        select 1 from anomaly_days as a
-        where a.anomaly_date = t.traffic_date and a.city in ('*', t.city)
-    )
-)
+tile_days as (select * from int_traffic__kept_tile_days)
 """
 
 
