@@ -16,3 +16,18 @@
   {#- INSEE commune code as a 5-character string: restores a leading zero lost by a spreadsheet. -#}
   lpad(trim(cast({{ expr }} as varchar)), 5, '0')
 {%- endmacro %}
+
+{% macro in_dates(expr, dates) -%}
+  {#- SQL predicate: expr is one of the ISO dates listed (false for an empty list). -#}
+  {%- if dates -%}
+  {{ expr }} in ({% for d in dates %}date '{{ d }}'{{ ', ' if not loop.last }}{% endfor %})
+  {%- else -%}
+  false
+  {%- endif -%}
+{%- endmacro %}
+
+{% macro average_rank(expr, partition_by) -%}
+  {#- Rank of expr within the partition, ties sharing their mean rank (as Spearman's rho needs). -#}
+  (rank() over (partition by {{ partition_by }} order by {{ expr }})
+      + (count(*) over (partition by {{ partition_by }}, {{ expr }}) - 1) / 2.0)
+{%- endmacro %}

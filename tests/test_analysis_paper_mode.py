@@ -162,6 +162,10 @@ def test_analyze_and_write_tables_in_memory(released: pd.DataFrame) -> None:
         pd.testing.assert_frame_equal(frame, from_warehouse[name])
     tests = tables["dependent_correlation_tests"]
     assert (tests["statistic"] > 0).all() and (tests["p_one_sided"] < 1e-9).all()
+    study = tests[tests["test"] == "study_t"]
+    assert (study["p_value"] == study["p_two_sided"]).all() and study["p_value_kind"].str.startswith("two-sided").all()
+    standard = tests[tests["test"] != "study_t"]
+    assert (standard["p_value"] == standard["p_one_sided"]).all()
 
     params = default_parameters("released")
     write_tables(con, tables, params)
@@ -169,9 +173,31 @@ def test_analyze_and_write_tables_in_memory(released: pd.DataFrame) -> None:
     for name, frame in tables.items():
         stored = con.execute(f"select * from analysis_{name}").df()
         assert len(stored) == len(frame)
-        assert list(stored.columns) == [*frame.columns, "run_at", "parameters"]
+        assert list(stored.columns) == [*frame.columns, "processing_profile", "run_at", "parameters"]
         assert json.loads(stored["parameters"].iloc[0]) == params
     kinds = dict(con.execute("select column_name, data_type from information_schema.columns where table_name = 'analysis_correlations'").fetchall())
     assert kinds["run_at"] == "TIMESTAMP" and kinds["parameters"] == "VARCHAR"
     with pytest.raises(ValueError):
         analyze(con, "elsewhere")
+
+
+def test_dependent_tests_print_the_study_two_sided_p_with_the_one_sided_beside(released: pd.DataFrame) -> None:
+    """Printed (text report and HTML table): the study's t with its two-sided p, labelled, and the one-sided p next to it."""
+    from netmob_tor.analysis.dependent_correlations import dependent_correlation_tests
+    from netmob_tor.analysis.report import format_dependent_tests
+    from netmob_tor.report.tables import dependent_tests
+
+    tests = dependent_correlation_tests(released)
+    study = tests[tests["test"] == "study_t"].set_index("comparison")
+    # cpc vs Tor on the release: r .284 vs .237, r_bc .984, n 731 -> t 7.11 with 729 df
+    tor = study.loc["log_cpc_per_1000 > log_tor_per_1000"]
+    assert round(tor["statistic"], 2) == 7.11 and tor["df"] == 729
+    text = format_dependent_tests(tests)
+    for _, row in study.iterrows():
+        line = next(line for line in text.splitlines() if "study_t" in line and f"{row['statistic']:.2f}" in line)
+        cells = line.split()
+        assert f"{row['p_two_sided']:.3g}" in cells and "(two-sided)" in cells and f"{row['p_one_sided']:.3g}" in cells
+        assert cells.index(f"{row['p_two_sided']:.3g}") < cells.index(f"{row['p_one_sided']:.3g}")
+    assert "2 * (1 - t.cdf(|t|, n - 2))" in text
+    html_text = dependent_tests(tests)
+    assert f"two-sided p = {tor['p_two_sided']:.2e}, as the study; one-sided p = {tor['p_one_sided']:.2e}" in html_text

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
-from netmob_tor.analysis.pca import REGION, department_scores, load_old_regions, read_gtrends_csv, trends_pca
+from netmob_tor.analysis.pca import (
+    REGION,
+    STUDY_ORIENTATION,
+    department_scores,
+    load_old_regions,
+    orient_components,
+    read_gtrends_csv,
+    trends_pca,
+)
 from netmob_tor.paths import reference_dir
 
 RELEASE = reference_dir() / "study_release"
@@ -31,12 +40,74 @@ def max_gap_up_to_sign(ours: np.ndarray, theirs: np.ndarray) -> float:
     return float(min(np.max(np.abs(ours - theirs)), np.max(np.abs(ours + theirs))))
 
 
+def assert_released_signs(scores: pd.DataFrame, released_departments: pd.DataFrame) -> None:
+    """PC1-PC3 equal the released columns per department, sign included (not only up to sign)."""
+    merged = released_departments.merge(scores, on="department_code", suffixes=("_released", ""))
+    assert len(merged) == len(released_departments) == 30
+    for pc in ("PC1", "PC2", "PC3"):
+        gap = np.abs(merged[pc].to_numpy() - merged[f"{pc}_released"].to_numpy())
+        assert gap.max() < 1e-9, (pc, merged.loc[gap.argmax(), ["department_code", pc, f"{pc}_released"]].tolist())
+
+
 def test_reproduces_released_components_up_to_sign(raw: pd.DataFrame, released_departments: pd.DataFrame) -> None:
     scores = department_scores(trends_pca(raw)["region_scores"], load_old_regions())
     merged = released_departments.merge(scores, on="department_code", suffixes=("_released", ""))
     assert len(merged) == len(released_departments) == 30
     for pc in ("PC1", "PC2", "PC3"):
         assert max_gap_up_to_sign(merged[pc].to_numpy(), merged[f"{pc}_released"].to_numpy()) < 1e-9, pc
+
+
+def test_reproduces_released_components_sign_exact(raw: pd.DataFrame, released_departments: pd.DataFrame) -> None:
+    """The anchor-term orientation gives the released signs: Île-de-France PC1 is +5.27, as in gtrends_dep.csv."""
+    scores = department_scores(trends_pca(raw)["region_scores"], load_old_regions())
+    assert_released_signs(scores, released_departments)
+    paris = scores.set_index("department_code").loc["75"]
+    assert round(paris["PC1"], 2) == 5.27 and round(paris["PC2"], 2) == -2.96 and round(paris["PC3"], 2) == 1.12
+
+
+def test_orientation_anchors_are_stable(raw: pd.DataFrame) -> None:
+    """Each anchor has the stated sign and is its component's largest |loading|, far from 0, so the rule cannot flip on noise."""
+    wide = trends_pca(raw)["loadings"].pivot(index="search_term", columns="component", values="loading")
+    assert list(STUDY_ORIENTATION) == ["PC1", "PC2", "PC3"]
+    for pc, (term, sign) in STUDY_ORIENTATION.items():
+        assert np.sign(wide.loc[term, pc]) == sign, pc
+        assert abs(wide.loc[term, pc]) > 0.35, pc
+        assert np.isclose(abs(wide.loc[term, pc]), wide[pc].abs().max()), pc
+
+
+def test_orientation_matches_scikit_learn_score_based_flip(raw: pd.DataFrame) -> None:
+    """On the release the anchors agree with what the authors' scikit-learn did: largest-|score| region positive."""
+    scores = trends_pca(raw)["region_scores"].set_index(REGION)
+    for pc in ("PC1", "PC2", "PC3"):
+        extreme = scores[pc].abs().idxmax()
+        assert scores.loc[extreme, pc] > 0, (pc, extreme)
+    assert {pc: scores[pc].abs().idxmax() for pc in ("PC1", "PC2", "PC3")} == {
+        "PC1": "Île-de-France", "PC2": "Corsica", "PC3": "Nord-Pas-de-Calais"}
+
+
+def test_orient_components_rule_and_fallback() -> None:
+    """Anchor sign enforced whatever the input sign; without a usable anchor, the largest |loading| is made positive."""
+    terms = ["a", "b", "c"]
+    vt = np.array([[0.6, -0.8, 0.0], [0.8, 0.6, 0.0], [0.0, 0.0, -1.0], [0.0, 0.0, 1.0]])
+    orientation = {"PC1": ("a", -1), "PC2": ("b", 1), "PC3": ("missing term", 1)}
+    for flipped in (vt, -vt):
+        out = orient_components(flipped, terms, orientation)
+        np.testing.assert_array_equal(out[0], [-0.6, 0.8, 0.0])  # a negative
+        np.testing.assert_array_equal(out[1], [0.8, 0.6, 0.0])  # b positive
+        np.testing.assert_array_equal(out[2], [0.0, 0.0, 1.0])  # fallback: largest |loading| positive
+        np.testing.assert_array_equal(out[3], [0.0, 0.0, 1.0])  # PC4 has no anchor: fallback
+    zero_anchor = orient_components(np.array([[0.0, -1.0, 0.0]]), terms, {"PC1": ("a", 1)})
+    np.testing.assert_array_equal(zero_anchor, [[0.0, 1.0, 0.0]])
+
+
+def test_warehouse_path_has_the_released_orientation(warehouse: duckdb.DuckDBPyConnection, released_departments: pd.DataFrame) -> None:
+    """analyze_all on the marts reads stg_gtrends (load_gtrends) and orients it by the same rule: released signs."""
+    from netmob_tor.analysis.run import load_gtrends
+
+    scores = department_scores(trends_pca(load_gtrends(warehouse, "warehouse"))["region_scores"], load_old_regions())
+    assert_released_signs(scores, released_departments)
+    paper = department_scores(trends_pca(load_gtrends(warehouse, "released"))["region_scores"], load_old_regions())
+    assert_released_signs(paper, released_departments)
 
 
 def test_population_sd_is_what_reproduces_the_release(raw: pd.DataFrame, released_departments: pd.DataFrame) -> None:

@@ -9,9 +9,12 @@ from scipy import stats
 
 from netmob_tor.analysis.dependent_correlations import (
     COLUMNS,
+    STUDY_TWO_SIDED,
     dependent_correlation_tests,
+    one_sided_p,
     steiger_z,
     study_t,
+    two_sided_p,
     williams_t,
 )
 
@@ -83,6 +86,52 @@ def test_study_t_closed_forms() -> None:
     assert t == pytest.approx(0.2 * 10.0)
     assert df == 101
     assert study_t(0.3, 0.1, 0.999999, 103)[0] > 1000
+
+
+@pytest.mark.parametrize("r_ab, r_ac", [(0.45, 0.30), (0.30, 0.45)])
+def test_study_t_known_answer_with_both_p_values(r_ab: float, r_ac: float) -> None:
+    """r_ab .45, r_ac .30, r_bc .6, n 53: t = .15 / sqrt(.64 / 50) = 1.3258, 51 df; p two-sided .1908, one-sided .0954.
+
+    Expected values from the formula and scipy.stats.t directly; the study's p is
+    2 * (1 - t.cdf(|t|, n - 2)). With r_ab and r_ac swapped t is -1.3258: the same two-sided
+    p, one-sided (H1: r_ab > r_ac) p .9046.
+    """
+    r_bc, n = 0.6, 53
+    expected_t = (r_ab - r_ac) / np.sqrt((1 - r_bc**2) / (n - 3))
+    expected_two = 2 * (1 - stats.t.cdf(abs(expected_t), n - 2))
+    expected_one = 1 - stats.t.cdf(expected_t, n - 2)
+    assert abs(expected_t) == pytest.approx(1.3258252, abs=1e-6)
+    assert expected_two == pytest.approx(0.1908056, abs=1e-6)
+    assert expected_one == pytest.approx(0.0954028 if r_ab > r_ac else 0.9045972, abs=1e-6)
+    t, df = study_t(r_ab, r_ac, r_bc, n)
+    assert df == n - 2
+    assert t == pytest.approx(expected_t, rel=1e-12)
+    assert two_sided_p(t, df) == pytest.approx(expected_two, rel=1e-9)
+    assert one_sided_p(t, df) == pytest.approx(expected_one, rel=1e-9)
+
+
+def test_study_t_row_reports_the_two_sided_p_known_answer() -> None:
+    """Through the DataFrame API: the study_t row's p_value is the two-sided p, the one-sided p beside it."""
+    rng = np.random.default_rng(3)
+    n = 120
+    common = rng.normal(size=n)
+    df = pd.DataFrame({"sv": common + rng.normal(size=n), "cpc": common + 0.7 * rng.normal(size=n), "tor": common + 1.5 * rng.normal(size=n)})
+    r_ab = stats.spearmanr(df["sv"], df["cpc"]).statistic
+    r_ac = stats.spearmanr(df["sv"], df["tor"]).statistic
+    r_bc = stats.spearmanr(df["cpc"], df["tor"]).statistic
+    expected_t = (r_ab - r_ac) / np.sqrt((1 - r_bc**2) / (n - 3))
+    out = dependent_correlation_tests(df, outcome="sv", target="cpc", others=("tor",)).set_index("test")
+    row = out.loc["study_t"]
+    assert row["statistic"] == pytest.approx(expected_t, rel=1e-10)
+    assert row["df"] == n - 2
+    assert row["p_value"] == pytest.approx(2 * (1 - stats.t.cdf(abs(expected_t), n - 2)), rel=1e-9)
+    assert row["p_two_sided"] == row["p_value"]
+    assert row["p_one_sided"] == pytest.approx(1 - stats.t.cdf(expected_t, n - 2), rel=1e-9)
+    assert row["p_value_kind"] == STUDY_TWO_SIDED and "two-sided" in row["p_value_kind"]
+    for name in ("williams_t", "steiger_z"):  # the standard tests keep their one-sided p
+        assert out.loc[name, "p_value"] == out.loc[name, "p_one_sided"]
+        assert out.loc[name, "p_value_kind"].startswith("one-sided")
+        assert out.loc[name, "p_two_sided"] == pytest.approx(2 * min(out.loc[name, "p_one_sided"], 1 - out.loc[name, "p_one_sided"]), rel=1e-9)
 
 
 def test_williams_and_steiger_agree_for_large_n() -> None:
@@ -160,6 +209,9 @@ def test_dependent_correlation_tests_frame() -> None:
     assert row["r_between"] == pytest.approx(stats.spearmanr(kept["cpc"], kept["tor"]).statistic)
     assert row["df"] == n - 15 - 3
     assert row["statistic"] > 0 and 0 < row["p_one_sided"] < 0.5
+    assert row["p_value"] == row["p_one_sided"]
+    study = out[(out["comparison"] == "cpc > tor") & (out["test"] == "study_t")].iloc[0]
+    assert study["p_value"] == study["p_two_sided"] == pytest.approx(2 * study["p_one_sided"], rel=1e-9)
     assert out.loc[out["test"] == "steiger_z", "df"].isna().all()
     with pytest.raises(ValueError):
         dependent_correlation_tests(df, outcome="sv", target="cpc", others=("tor",), tests=("fisher",))

@@ -31,6 +31,14 @@ def test_same_seed_gives_identical_bytes(small_run: Path, tmp_path: Path) -> Non
     assert digest(small_run) == digest(again)
 
 
+def test_random_targets_are_deterministic_too(tmp_path: Path) -> None:
+    runs = [tmp_path / "r1", tmp_path / "r2"]
+    for out in runs:
+        generate(out, seed=7, targets="random", **SMALL)
+    assert digest(runs[0]) == digest(runs[1])
+    assert json.loads((runs[0] / "_synthetic" / "manifest.json").read_text())["targets"] == "random"
+
+
 def test_other_seed_changes_traffic(small_run: Path, tmp_path: Path) -> None:
     other = tmp_path / "c"
     generate(other, seed=8, **SMALL)
@@ -62,6 +70,8 @@ def test_grid_geojson_and_manifest(small_run: Path) -> None:
     manifest = json.loads((small_run / "_synthetic" / "manifest.json").read_text())
     assert manifest["n_tiles"] == len(ids)
     assert manifest["n_unassigned_tiles"] > 0
+    assert manifest["targets"] == "release" and manifest["days"] == ["2019-03-30", "2019-03-31", "2019-04-01"]
+    assert 0 < manifest["tor_volume_shares"]["removed_by_study_rule"] < 0.2
     communes = json.loads((small_run / "communes" / "communes.geojson").read_text())
     codes = {f["properties"]["INSEE_COM"] for f in communes["features"]}
     assert len(codes) == 48 and all(len(c) == 5 for c in codes)  # Dijon's 48 study communes

@@ -62,7 +62,8 @@ MODELS = [
 
 
 def render_model(folder: str, name: str, overrides: dict) -> str:
-    """The model's SQL with ref() as the bare table name and var() from dbt_project.yml or `overrides`."""
+    """The model's SQL with ref() as the bare table name, var() from dbt_project.yml or `overrides`, and
+    processing_choice() from `overrides` (the test names each choice it depends on)."""
     root = project_root()
     project_vars = yaml.safe_load((root / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]
     values = {**project_vars, **overrides}
@@ -76,7 +77,8 @@ def render_model(folder: str, name: str, overrides: dict) -> str:
 
     env = jinja2.Environment(extensions=["jinja2.ext.do"])
     template = env.from_string((root / "models" / folder / f"{name}.sql").read_text(encoding="utf-8"))
-    return template.render(ref=lambda model: model, var=var, config=lambda **_: "")
+    return template.render(ref=lambda model: model, var=var, config=lambda **_: "", processing_choice=lambda key: overrides[key],
+                           processing_profile_columns=lambda: "'test' as processing_profile, 'test' as processing_choices")
 
 
 def hourly(service: str, tile: int, day: date) -> list[float | None]:
@@ -103,10 +105,10 @@ def build_inputs(con: duckdb.DuckDBPyConnection) -> None:
         for tile in COMMUNE_OF_TILE:
             for day in (ANOMALY_DAY, *KEPT_DAYS):
                 rows.append({"city": CITY, "service": service, "traffic_date": day, "tile_id": tile, "quarantine_reason": None,
-                             **{f"h{h:02d}": v for h, v in enumerate(hourly(service, tile, day))}})
+                             "quarter_hours": None, **{f"h{h:02d}": v for h, v in enumerate(hourly(service, tile, day))}})
     # a quarantined line (e.g. a negative value) that would put tile 4 on top for Tor if it were summed
     rows.append({"city": CITY, "service": "Tor", "traffic_date": KEPT_DAYS[0], "tile_id": 4, "quarantine_reason": "negative value",
-                 **{f"h{h:02d}": 1e9 for h in range(24)}})
+                 "quarter_hours": None, **{f"h{h:02d}": 1e9 for h in range(24)}})
     traffic = pd.DataFrame(rows)
     con.register("traffic_frame", traffic)
     con.execute("create table int_traffic__tile_day_hours as "
@@ -132,7 +134,7 @@ def modelled() -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB holding the hand-made inputs and the models built on them, in order."""
     con = connect()
     build_inputs(con)
-    overrides = {"top_tile_share": TOP_SHARE, "poi_min_per_category": MIN_PER_CATEGORY}
+    overrides = {"top_tile_share": TOP_SHARE, "poi_min_per_category": MIN_PER_CATEGORY, "anomaly_rule": "drop_days"}
     for folder, name in MODELS:
         con.execute(f"create table {name} as {render_model(folder, name, overrides)}")
     yield con
@@ -194,6 +196,20 @@ def test_tile_means_drop_anomaly_days(modelled: duckdb.DuckDBPyConnection) -> No
     assert set(got["n_days"]) == {len(KEPT_DAYS)}
     for row in got.itertuples(index=False):
         daily = [sum(v for v in hourly(row.service, row.tile_id, d) if v is not None) for d in KEPT_DAYS]
+        assert row.mean_daily_dl == pytest.approx(sum(daily) / len(daily))
+
+
+def test_study_rule_keeps_every_day_in_tile_means(modelled: duckdb.DuckDBPyConnection) -> None:
+    """Under the study's anomaly rule (zero_web_adult, a commune-level rule) the tile means keep the anomaly day too."""
+    for _, name in MODELS[:2]:
+        modelled.execute(f"create temp table study_{name} as "
+                         + render_model("intermediate", name, {"anomaly_rule": "zero_web_adult"}).replace(
+                             "from int_traffic__kept_tile_days", "from study_int_traffic__kept_tile_days"))
+    got = modelled.execute("select service, tile_id, n_days, mean_daily_dl from study_int_traffic__tile_service_means").df()
+    days = (ANOMALY_DAY, *KEPT_DAYS)
+    assert set(got["n_days"]) == {len(days)}
+    for row in got.itertuples(index=False):
+        daily = [sum(v for v in hourly(row.service, row.tile_id, d) if v is not None) for d in days]
         assert row.mean_daily_dl == pytest.approx(sum(daily) / len(daily))
 
 

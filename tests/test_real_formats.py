@@ -29,13 +29,17 @@ SELECT = ("+int_crime__commune_rates +int_communes__controls +int_places__catego
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The fixture folder (xlsx converted) built by `dbt build --vars '{data_root: …}'` into its own DuckDB."""
+    """The fixture folder (xlsx converted) built by `dbt build --vars '{data_root: …}'` into its own DuckDB.
+
+    Built with `district_controls: parent` (the corrected rule) so that the districts' known answer
+    below is checked on the real election layout; the study rule (no controls) is checked on the warehouse.
+    """
     base = tmp_path_factory.mktemp("real")
     root = base / "data"
     shutil.copytree(FIXTURE, root, ignore=shutil.ignore_patterns("*.py"))
     convert_xlsx(root)
     db, target = base / "fx.duckdb", base / "target"
-    run = run_dbt(root, db, base, SELECT.split(), {})
+    run = run_dbt(root, db, base, SELECT.split(), {"district_controls": "parent"})
     assert run.returncode == 0, run.stdout[-4000:]
     return {"root": root, "db": db, "target": target / "compiled" / "netmob_tor"}
 
@@ -94,10 +98,11 @@ def test_elections_real_layout(wh: duckdb.DuckDBPyConnection) -> None:
     overseas = wh.execute("select is_overseas_or_abroad, is_kept, rejection_reason from stg_elections__presidential_2017_communes "
                           "where department_code_raw = 'ZA'").fetchone()
     assert overseas == (True, False, None)
-    # Lyon's districts take the city's result; Le Pen share = 25000 / registered as written in the file.
-    lyon = wh.execute("select le_pen_share_2017, election_commune_code from int_communes__controls where commune_code = '69381'").fetchone()
+    # district_controls: parent: Lyon's districts take the city's result, flagged; Le Pen share = 25000 / registered.
+    lyon = wh.execute("select le_pen_share_2017, election_commune_code, controls_from_parent from int_communes__controls "
+                      "where commune_code = '69381'").fetchone()
     registered = wh.execute("select registered from stg_elections__presidential_2017_communes where commune_code = '69123'").fetchone()[0]
-    assert lyon == (pytest.approx(25000 / registered), "69123")
+    assert lyon == (pytest.approx(25000 / registered), "69123", True)
 
 
 def test_places_gtrends_cybertipline(wh: duckdb.DuckDBPyConnection) -> None:

@@ -73,22 +73,44 @@ def test_tile_counts_reconcile(warehouse: duckdb.DuckDBPyConnection, data_root: 
     assert assigned == warehouse.execute("select sum(n_tiles) from commune_summary").fetchone()[0]
 
 
-def test_traffic_reconciles_with_raw_files(warehouse: duckdb.DuckDBPyConnection, data_root: Path) -> None:
-    """Raw Tor of Dijon's kept days, summed here with pandas, = its communes' hours + its unassigned tiles."""
-    anomalies = {"2019-03-31", "2019-04-14", "2019-05-12", "2019-04-09"}
-    raw_total = 0.0
+def raw_dijon_tor(data_root: Path, skipped: set[str]) -> float:
+    """Raw Tor of Dijon summed here with pandas over every day not in `skipped`."""
+    total = 0.0
     for path in sorted((data_root / "Dijon" / "Tor").glob("*/*_DL.txt")):
         stamp = path.parent.name
-        if f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:]}" in anomalies:
-            continue
-        raw_total += pd.read_csv(path, sep=" ", header=None).iloc[:, 1:].to_numpy().sum()
-    in_marts = warehouse.execute("select sum(tor_dl) from commune_hour where city = 'Dijon'").fetchone()[0]
-    unassigned = warehouse.execute(
+        if f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:]}" not in skipped:
+            total += pd.read_csv(path, sep=" ", header=None).iloc[:, 1:].to_numpy().sum()
+    return total
+
+
+def unassigned_dijon_tor(warehouse: duckdb.DuckDBPyConnection, skipped: set[str]) -> float:
+    """Tor of Dijon's tiles outside every commune over the days not in `skipped`."""
+    days = ", ".join(f"date '{d}'" for d in sorted(skipped))
+    return warehouse.execute(
         "select sum(" + " + ".join(f"h{h:02d}" for h in range(24)) + ") from int_traffic__commune_day_hours "
-        "where city = 'Dijon' and service = 'Tor' and commune_code is null"
+        f"where city = 'Dijon' and service = 'Tor' and commune_code is null and traffic_date not in ({days})"
     ).fetchone()[0]
+
+
+@pytest.mark.parametrize(
+    ("schema", "skipped"),
+    [
+        # study: every day is kept; on the two zero-Web_Adult days quarter-hours are removed, so the
+        # exact reconciliation holds on the other 75 days (the removed rows are the oracle test's job).
+        ("main", {"2019-03-31", "2019-05-12"}),
+        # corrected: Dijon's anomaly days (3 for every city, 04-09 for Dijon) are dropped whole.
+        ("main_corrected", {"2019-03-31", "2019-04-14", "2019-05-12", "2019-04-09"}),
+    ],
+)
+def test_traffic_reconciles_with_raw_files(warehouse: duckdb.DuckDBPyConnection, data_root: Path, schema: str, skipped: set[str]) -> None:
+    """Raw Tor of Dijon, summed here with pandas, = its communes' hours + its unassigned tiles, under each profile."""
+    days = ", ".join(f"date '{d}'" for d in sorted(skipped))
+    in_marts = warehouse.execute(
+        f"select sum(tor_dl) from {schema}.commune_hour where city = 'Dijon' and traffic_date not in ({days})"
+    ).fetchone()[0]
+    unassigned = unassigned_dijon_tor(warehouse, skipped)
     assert unassigned > 0
-    assert in_marts + unassigned == pytest.approx(raw_total, rel=1e-12)
+    assert in_marts + unassigned == pytest.approx(raw_dijon_tor(data_root, skipped), rel=1e-12)
 
 
 def test_dst_file_lands_on_real_local_hours(warehouse: duckdb.DuckDBPyConnection, data_root: Path) -> None:
@@ -110,14 +132,40 @@ def test_dst_file_lands_on_real_local_hours(warehouse: duckdb.DuckDBPyConnection
     assert row["h23"] == values[88:92].sum()
 
 
-def test_commune_hour_grain_and_kept_hours(warehouse: duckdb.DuckDBPyConnection) -> None:
-    per_city = warehouse.execute(
+def hours_per_city(warehouse: duckdb.DuckDBPyConnection, schema: str) -> pd.DataFrame:
+    """Distinct hours per city and hour rows per commune of one profile's commune_hour."""
+    return warehouse.execute(
         "select city, count(distinct hour_start_utc) as n_hours, count(*) / count(distinct commune_code) as per_commune "
-        "from commune_hour group by city"
+        f"from {schema}.commune_hour group by city"
     ).df().set_index("city")
-    # 77 days x 24 h, less 3 anomaly days for all, 6 more in Bordeaux, 5 in Toulouse, 1 in Dijon.
+
+
+def test_commune_hour_grain_and_kept_hours_study(warehouse: duckdb.DuckDBPyConnection) -> None:
+    """Study profile: all 77 days are kept; the spring-forward day read by position has an empty 23:00, removed."""
+    per_city = hours_per_city(warehouse, "main")
+    assert len(per_city) == 20
+    assert (per_city["n_hours"] == 77 * 24 - 1).all(), per_city["n_hours"].to_dict()
+    # a commune loses an hour only where the whole hour's Web_Adult was 0 on a filter day
+    assert (per_city["per_commune"] <= 77 * 24 - 1).all() and (per_city["per_commune"] > 77 * 24 - 1 - 6).all()
+    assert warehouse.execute("select count(*) from commune_hour where traffic_date = date '2019-04-14'").fetchone()[0] > 0
+    assert warehouse.execute("select count(*) from commune_hour where traffic_date = date '2019-03-31' and hour_of_day = 23").fetchone()[0] == 0
+
+
+def test_commune_hour_grain_and_kept_hours_corrected(warehouse: duckdb.DuckDBPyConnection) -> None:
+    """Corrected profile: 77 days x 24 h, less 3 anomaly days for all, 6 more in Bordeaux, 5 in Toulouse, 1 in Dijon."""
+    per_city = hours_per_city(warehouse, "main_corrected")
     expected = {"Bordeaux": (77 - 3 - 6) * 24, "Toulouse": (77 - 3 - 5) * 24, "Dijon": (77 - 3 - 1) * 24, "Paris": (77 - 3) * 24}
     for city, n in expected.items():
         assert per_city.loc[city, "n_hours"] == n
         assert per_city.loc[city, "per_commune"] == n
-    assert warehouse.execute("select count(*) from commune_hour where traffic_date = date '2019-04-14'").fetchone()[0] == 0
+    assert warehouse.execute("select count(*) from main_corrected.commune_hour where traffic_date = date '2019-04-14'").fetchone()[0] == 0
+
+
+def test_district_controls_per_profile(warehouse: duckdb.DuckDBPyConnection) -> None:
+    """A Lyon district has no election controls in the study profile (the ministry keys Lyon as 69123),
+    and its city's values, flagged, in the corrected one."""
+    query = ("select turnout_2017, le_pen_share_2017, controls_from_parent, election_commune_code "
+             "from {schema}.int_communes__controls where commune_code = '69381'")
+    assert warehouse.execute(query.format(schema="main")).fetchone() == (None, None, False, None)
+    turnout, le_pen, flagged, election_code = warehouse.execute(query.format(schema="main_corrected")).fetchone()
+    assert flagged and election_code == "69123" and 0 < turnout < 1 and 0 < le_pen < 1

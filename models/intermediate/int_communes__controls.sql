@@ -1,4 +1,10 @@
-{#- One row per study commune: the census, poverty, unemployment and 2017 election controls of Table 3. -#}
+{#- One row per study commune: the census, poverty, unemployment and 2017 election controls of Table 3.
+    A commune missing from the census or election file (Paris, Lyon and Marseille districts,
+    which those files key as whole cities) takes its parent's row under `district_controls:
+    parent` (flagged), or stays empty under `missing`, as the study's merge on the commune code
+    left it. -#}
+
+{%- set from_parent = processing_choice('district_controls') == 'parent' %}
 
 with communes as (
 
@@ -59,8 +65,9 @@ elections as (
 
 ),
 
-{#- A commune missing from a file takes its parent's row: communes déléguées in the 2023 census
-    geography, Paris/Lyon/Marseille districts in the 2017 election file (city-level results). -#}
+{#- A commune missing from a file takes its parent's row (district_controls: parent): communes
+    déléguées in the 2023 census geography, Paris/Lyon/Marseille districts in the 2017 election
+    file (city-level results). -#}
 census_matched as (
 
     select
@@ -70,7 +77,8 @@ census_matched as (
         coalesce(own.singles_share_2020, parent.singles_share_2020) as singles_share
     from communes
     left join indicators as own on own.commune_code = communes.commune_code
-    left join indicators as parent on parent.commune_code = communes.parent_commune and own.commune_code is null
+    left join indicators as parent
+        on parent.commune_code = communes.parent_commune and own.commune_code is null and {{ from_parent }}
 
 ),
 
@@ -85,7 +93,8 @@ elections_matched as (
         coalesce(own.macron_votes, parent.macron_votes) as macron_votes
     from communes
     left join elections as own on own.commune_code = communes.commune_code
-    left join elections as parent on parent.commune_code = communes.parent_commune and own.commune_code is null
+    left join elections as parent
+        on parent.commune_code = communes.parent_commune and own.commune_code is null and {{ from_parent }}
 
 ),
 
@@ -103,6 +112,8 @@ final as (
         poverty.poverty_rate_2020 as poverty_rate,
         unemployment.unemployment_rate_2022 as unemployment_rate,
         elections_matched.election_commune_code,
+        coalesce(census_matched.census_commune_code <> communes.commune_code, false)
+            or coalesce(elections_matched.election_commune_code <> communes.commune_code, false) as controls_from_parent,
         elections_matched.expressed_votes::double / nullif(elections_matched.registered, 0) as turnout_2017,
         elections_matched.le_pen_votes::double / nullif(elections_matched.registered, 0) as le_pen_share_2017,
         elections_matched.macron_votes::double / nullif(elections_matched.registered, 0) as macron_share_2017

@@ -1,6 +1,7 @@
 {#- One row per commune: the hourly correlations between Web_Adult and Tor download of step 4:
     Pearson on floored ln volumes (the published rho), the same with Tor lagged (pairs whose
-    lagged hour was dropped are left out), and Spearman (Pearson on average ranks). -#}
+    lagged hour is absent are left out), Spearman (Pearson on average ranks), and the preprint's
+    Spearman correlation of the YouTube-differenced logs, plain and with Tor lagged. -#}
 
 with hours as (
 
@@ -17,7 +18,9 @@ final as (
         corr(ln_web_adult, ln_tor) as rho,
         count(ln_tor_lagged) as n_hour_pairs_lagged,
         corr(ln_web_adult, ln_tor_lagged) as rho_tor_lagged,
-        corr(rank_web_adult, rank_tor) as rho_spearman
+        corr(rank_web_adult, rank_tor) as rho_spearman,
+        corr(rank_web_adult_minus_youtube, rank_tor_minus_youtube) as rho_preprint,
+        corr(rank_web_adult_minus_youtube_lag_pairs, rank_tor_minus_youtube_lagged) as rho_preprint_tor_lagged
     from hours
     group by commune_code
 

@@ -1,14 +1,16 @@
 {{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
-{#- One row per city, commune (null = tiles outside every commune), service and kept day: hourly
-    download volumes h00..h23 summed over the commune's tiles, still wide. Reads the kept tile-days
-    (never the raw files; anomaly days dropped). Lines that cannot be trusted (wrong number of values, negative
+{#- One row per city, commune (null = tiles outside every commune), service and day: hourly
+    download volumes h00..h23 (real local hours) summed over the commune's tiles, still wide. Reads
+    the tile-day table (never the raw files). Every day is summed: which days or quarter-hours the
+    processing profile keeps is decided downstream (int_traffic__commune_hours), so switching
+    profile needs no reload. Lines that cannot be trusted (wrong number of values, negative
     values, a day outside the study period, a tile missing from the grid) are not summed; they
     are listed in `quarantined_lines` and surface in `traffic_quarantine`. Incremental: a run adds
     only the tile rows loaded since its last run (the new files); `dbt build --full-refresh`
     rebuilds everything. #}
-with kept_days as (
+with tile_days as (
 
-    select * from {{ ref('int_traffic__kept_tile_days') }}
+    select * from {{ ref('int_traffic__tile_day_hours') }}
     {% if is_incremental() -%}
     -- tile rows loaded after this table's last load (min/max metadata skips the older row groups)
     where loaded_at > (select max(loaded_at) from {{ this }})
@@ -25,16 +27,16 @@ tiles as (
 located as (
 
     select
-        kept_days.*,
+        tile_days.*,
         tiles.commune_code,
         coalesce(
-            kept_days.quarantine_reason,
+            tile_days.quarantine_reason,
             case when tiles.tile_id is null then 'tile not in the city grid' end
         ) as reason
-    from kept_days
+    from tile_days
     left join tiles
-        on tiles.city = kept_days.city
-       and tiles.tile_id = kept_days.tile_id
+        on tiles.city = tile_days.city
+       and tiles.tile_id = tile_days.tile_id
 
 ),
 

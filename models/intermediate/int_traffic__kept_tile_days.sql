@@ -1,7 +1,9 @@
 {{ config(materialized='view') }}
-{#- One row per city, service, kept day and tile: the tile-day table less the anomaly days of the
-    `anomaly_days` seed (listed for every city, `*`, or for one). The one place that rule lives:
-    the commune sums and the top-tile means both read this view. -#}
+{#- One row per city, service, kept day and tile: the tile-day table less the whole days the
+    processing profile drops. Under `anomaly_rule: drop_days` those are the anomaly days of the
+    `anomaly_days` seed (listed for every city, `*`, or for one); under `zero_web_adult` (the study)
+    every day is kept, as the study's rule acts on commune quarter-hours, not on tiles. The tile
+    means of the top-tile ranking read this view. -#}
 
 with tile_hours as (
 
@@ -17,11 +19,13 @@ anomaly_days as (
 
 final as (
 
-    select tile_hours.*
+    select tile_hours.* exclude (quarter_hours)
     from tile_hours
+    {%- if processing_choice('anomaly_rule') == 'drop_days' %}
     anti join anomaly_days
         on anomaly_days.anomaly_date = tile_hours.traffic_date
        and anomaly_days.city in ('*', tile_hours.city)
+    {%- endif %}
 
 )
 

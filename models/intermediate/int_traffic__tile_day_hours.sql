@@ -50,6 +50,12 @@ hours as (
         end as h{{ '%02d' % h }},
         {%- endif %}
         {% endfor -%}
+        {#- The quarter-hours themselves, in file order, on the days the zero-Web_Adult rule can
+            act on (var zero_web_adult_days): that rule works at quarter-hour level. -#}
+        case
+            when {{ in_dates('traffic.traffic_date', var('zero_web_adult_days')) }}
+                then [{% for i in range(1, 97) %}v{{ '%02d' % i }}{{ ', ' if not loop.last }}{% endfor %}]
+        end as quarter_hours,
         {{ negative_value_check(files) }} as has_negative_value
     from traffic
     left join study_days using (traffic_date)
@@ -108,6 +114,7 @@ final as (
         h{{ '%02d' % h }},
         {% endfor -%}
         daily_dl,
+        quarter_hours,
         quarantine_reason,
         source_file,
         current_timestamp as loaded_at

@@ -31,8 +31,9 @@ final as (
         summary.commune_code,
         {% for category in var('poi_categories') -%}
         coalesce(counts.n_{{ category }}, 0) as n_{{ category }},
-        coalesce(counts.n_{{ category }}, 0) / summary.population * 1000 as {{ category }}_per_1000{{ ',' if not loop.last }}
-        {% endfor %}
+        coalesce(counts.n_{{ category }}, 0) / summary.population * 1000 as {{ category }}_per_1000,
+        {% endfor -%}
+        {{ processing_profile_columns() }}
     from summary
     left join counts using (commune_code)
 

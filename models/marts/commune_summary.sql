@@ -1,7 +1,10 @@
 {#- One row per study commune of the urban areas present in the data: 77-day download totals,
     the hourly Web_Adult-Tor correlations, the correction factor c, the estimate cpc and every
     per-1000 rate and control the study uses. Exploratory area-level associations only: no
-    individual or causal meaning. -#}
+    individual or causal meaning. The population of the per-1000 rates follows the
+    `population_source` choice of the processing profile. -#}
+
+{%- set population_source = processing_choice('population_source') %}
 
 with study_communes as (
 
@@ -94,8 +97,14 @@ joined as (
         admin.department as department_code,
         admin.region as region_code,
         admin.epci as epci_code,
+        {%- if population_source == 'study' %}
+        study_communes.study_population as population,
+        'study: cpc_com.csv pop (IGN ADMIN-EXPRESS-COG 2019)' as population_source,
+        {%- else %}
         communes.population,
-        communes.population < {{ var('small_population_threshold') }} as is_small_population,
+        'commune file, {{ var("communes_population_year") or "year not stated (var communes_population_year)" }}' as population_source,
+        {%- endif %}
+        communes.population as commune_file_population,
         coalesce(tile_counts.n_tiles, 0) as n_tiles,
         correlations.n_hours,
         correlations.n_hours_without_tor,
@@ -105,9 +114,14 @@ joined as (
         correction.rho,
         correlations.rho_spearman,
         correction.rho_tor_lagged,
+        correction.rho_preprint,
+        correction.rho_preprint_tor_lagged,
+        correction.correction,
         correction.is_rho_floored,
         correction.rho_prime,
         correction.c,
+        correction.c_published,
+        correction.c_preprint,
         correction.c * totals.tor_dl as cpc,
         correction.c_tor_lagged,
         correction.c_tor_lagged * totals.tor_dl as cpc_tor_lagged
@@ -126,6 +140,7 @@ per_1000 as (
 
     select
         *,
+        population < {{ var('small_population_threshold') }} as is_small_population,
         tor_dl / population * 1000 as tor_per_1000,
         web_adult_dl / population * 1000 as web_adult_per_1000,
         youtube_dl / population * 1000 as youtube_per_1000,
@@ -145,7 +160,8 @@ final as (
         {{ floored_ln('cpc_per_1000') }} as log_cpc_per_1000,
         {{ floored_ln('cpc_tor_lagged_per_1000') }} as log_cpc_tor_lagged_per_1000,
         crime.* exclude (commune_code),
-        controls.* exclude (commune_code, department_code, epci_code)
+        controls.* exclude (commune_code, department_code, epci_code),
+        {{ processing_profile_columns() }}
     from per_1000
     left join crime using (commune_code)
     left join controls using (commune_code)

@@ -83,7 +83,8 @@ final as (
         sums.youtube_dl,
         sums.web_adult_dl,
         sums.tor_dl,
-        sums.tor_scaled_dl
+        sums.tor_scaled_dl,
+        {{ processing_profile_columns() }}
     from sums
     inner join scope_names using (scope)
 

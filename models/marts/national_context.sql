@@ -87,7 +87,8 @@ final as (
         study_totals.study_population / joined.population as study_population_share,
         study_totals.study_tor_dl,
         study_totals.study_cpc,
-        study_totals.study_cpc_per_1000
+        study_totals.study_cpc_per_1000,
+        {{ processing_profile_columns() }}
     from joined
     left join europe_ranks using (country_iso3, report_year)
     left join study_totals using (country_iso3, report_year)

@@ -71,7 +71,8 @@ final as (
         category,
         n_places,
         n_tiles,
-        mean_traffic_per_place
+        mean_traffic_per_place,
+        {{ processing_profile_columns() }}
     from kept
 
 )

@@ -131,7 +131,8 @@ def profile_dir(work: Path, threads: int, project: Path) -> Path:
     return folder
 
 
-FULL_SELECTOR = "+commune_summary"
+# commune_summary and the kept tile-days view that passes 2 and 3 read.
+FULL_SELECTOR = "+commune_summary +int_traffic__kept_tile_days"
 # Adding a day changes only the traffic lineage: the raw read and what is downstream of it up to commune_summary.
 NEW_DAY_SELECTOR = "int_traffic__tile_day_hours+,+commune_summary"
 

@@ -11,16 +11,17 @@ from netmob_tor.paths import default_data_root, default_database
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    """Write the calibrated synthetic NetMob dataset."""
+    """Write the synthetic NetMob dataset, calibrated on the study profile to release or random targets."""
     from netmob_tor.synth.generate import generate
 
     cities = [c.strip() for c in args.cities.split(",")] if args.cities else None
-    manifest = generate(Path(args.out), seed=args.seed, cities=cities, days=args.days, scale=args.scale)
+    manifest = generate(Path(args.out), seed=args.seed, cities=cities, days=args.days, scale=args.scale, targets=args.targets)
     fit = manifest.rho_target_vs_realised
     print(
         f"wrote {args.out}: {len(manifest.cities)} cities, {manifest.n_days} days, {manifest.n_tiles} tiles "
         f"({manifest.n_unassigned_tiles} outside every commune), {manifest.traffic_bytes / 1e6:.0f} MB of traffic; "
-        f"generated rho vs released rho: r = {fit['pearson']:.4f}, largest gap {fit['max_abs_gap']:.4f}"
+        f"generated rho vs {manifest.targets} target rho (study profile): r = {fit['pearson']:.4f}, "
+        f"largest gap {fit['max_abs_gap']:.4f}"
     )
     return 0
 
@@ -56,13 +57,38 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from netmob_tor.duck import connect
 
     con = connect(args.database)
+    if args.schema != "main":
+        if args.source != "warehouse":
+            raise SystemExit("--schema applies to the warehouse source only")
+        from netmob_tor.duck import use_schema
+
+        use_schema(con, args.schema)
     tables = analyze_and_store(con, args.source, replicates=args.replicates)
     text = format_report(tables)
-    out = Path(args.tables_dir) / f"analysis_{args.source}.txt"
+    suffix = args.source if args.schema == "main" else f"{args.source}_{args.schema}"
+    out = Path(args.tables_dir) / f"analysis_{suffix}.txt"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text + "\n", encoding="utf-8")
     print(text)
-    print(f"\nstored {len(tables)} analysis_* tables in {args.database}; printed tables in {out}")
+    print(f"\nstored {len(tables)} analysis_* tables in {args.database} (schema {args.schema}); printed tables in {out}")
+    return 0
+
+
+def cmd_profiles(args: argparse.Namespace) -> int:
+    """Table 2 and Table 1's c row of every analysed processing profile, beside the published figures."""
+    from netmob_tor.analysis.profiles import compare_profiles, format_comparison
+    from netmob_tor.analysis.run import write_tables
+    from netmob_tor.duck import connect
+
+    con = connect(args.database)
+    table = compare_profiles(con)
+    write_tables(con, {"profile_comparison": table}, {"source": "analysis_* tables of each schema", "caution": CAUTION})
+    text = format_comparison(table)
+    out = Path(args.tables_dir) / "profiles.txt"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text + "\n", encoding="utf-8")
+    print(text)
+    print(f"\nstored analysis_profile_comparison in {args.database}; printed in {out}")
     return 0
 
 
@@ -106,8 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--out", default=str(default_data_root()), help="output folder (replaced)")
     gen.add_argument("--seed", type=int, default=20190316)
     gen.add_argument("--cities", help="comma-separated subset of the 20 urban areas (default: all)")
-    gen.add_argument("--days", help="YYYY-MM-DD:YYYY-MM-DD subset of the study period (default: all 77 days)")
+    gen.add_argument("--days", help="subset of the study period: comma-separated days and inclusive ranges, "
+                     "e.g. 2019-03-30:2019-04-01,2019-05-12 (default: all 77 days)")
     gen.add_argument("--scale", default="20", help="'full' (every 100 m tile) or k: keep every k-th tile row and column (default 20)")
+    gen.add_argument("--targets", choices=["release", "random"], default="release",
+                     help="calibrate communes to the released totals and rho (default), or to totals and rho "
+                          "drawn from the seed's own random stream (uncalibrated mode, for non-circular tests)")
     gen.set_defaults(func=cmd_generate)
 
     inst = sub.add_parser("install-spatial", help="install the DuckDB spatial extension from its wheel")
@@ -125,7 +155,15 @@ def build_parser() -> argparse.ArgumentParser:
     ana.add_argument("--database", default=str(default_database()))
     ana.add_argument("--replicates", type=int, default=200, help="day-block bootstrap replicates (warehouse source)")
     ana.add_argument("--tables-dir", default="report/tables", help="where the printed tables are written")
+    ana.add_argument("--schema", default="main",
+                     help="the schema of the processing profile to analyse, e.g. main_corrected (built with dbt's "
+                          "profile_schema var); tables are stored there (default: main, the study profile)")
     ana.set_defaults(func=cmd_analyze)
+
+    prof = sub.add_parser("profiles", help="the processing profiles' Table 2 and Table 1 (c) side by side with the published figures")
+    prof.add_argument("--database", default=str(default_database()))
+    prof.add_argument("--tables-dir", default="report/tables", help="where the printed comparison is written")
+    prof.set_defaults(func=cmd_profiles)
 
     rep = sub.add_parser("report", help="write the static study report (report/index.html)")
     rep.add_argument("--database", default=str(default_database()))

@@ -43,3 +43,21 @@ def connect(database: str | Path = ":memory:", read_only: bool = False, threads:
         install_spatial()
         con.execute("load spatial")
     return con
+
+
+def use_schema(con: duckdb.DuckDBPyConnection, schema: str) -> None:
+    """Make `schema` the default for reads and writes, falling back to `main` for what it lacks.
+
+    A second processing profile is built into `main_<profile_schema>` (dbt var) beside the main
+    schema's loaded traffic and staging models; this points a connection at it.
+    """
+    if not schema.replace("_", "").isalnum():
+        raise ValueError(f"schema {schema!r} is not a plain identifier")
+    database = con.execute("select current_database()").fetchone()[0]
+    found = con.execute(
+        "select count(*) from information_schema.schemata where catalog_name = ? and schema_name = ?", [database, schema]
+    ).fetchone()[0]
+    if not found:
+        raise ValueError(f"schema {schema!r} is not in {database}: build it with dbt's profile_schema var first")
+    con.execute(f'use "{database}"."{schema}"')
+    con.execute(f"set search_path = '{database}.{schema},{database}.main'")

@@ -18,7 +18,8 @@ select
     avg(cpc_per_1000) as mean_cpc_per_1000,
     max(cpc_per_1000) as max_cpc_per_1000,
     arg_max(commune_name || ' (' || commune_code || ', ' || city || ')', cpc_per_1000) as max_cpc_commune,
-    count(*) filter (where is_small_population) as n_small_population
+    count(*) filter (where is_small_population) as n_small_population,
+    any_value(processing_profile) as processing_profile
 from commune_summary
 """
 
@@ -29,7 +30,7 @@ def headline(database: Path) -> str:
     row = con.execute(HEADLINE_SQL).df().iloc[0]
     n_hours = con.execute("select count(*) from commune_hour").fetchone()[0]
     lines = [
-        f"warehouse: {database}",
+        f"warehouse: {database} (processing profile: {row.processing_profile}; others: netmob-tor profiles)",
         f"commune_hour: {n_hours:,} rows; commune_summary: {int(row.n_communes)} communes in {int(row.n_cities)} urban areas, "
         f"{int(row.n_assigned_tiles):,} tiles assigned",
         f"rho (ln Web_Adult vs ln Tor, hourly): mean {row.mean_rho:.4f}; {int(row.n_rho_floored)} communes floored; mean c {row.mean_c:.6f}",

@@ -1,5 +1,8 @@
 {#- Expected row counts per city: commune_summary has exactly the study's communes of each urban
-    area present in the data, and commune_hour has every one of them for every kept hour. -#}
+    area present in the data, and commune_hour has every one of them for every kept hour (outside
+    the zero-Web_Adult days of the study's rule, where each commune loses its own quarter-hours). -#}
+
+{%- set partial_days = var('zero_web_adult_days') if processing_choice('anomaly_rule') == 'zero_web_adult' else [] %}
 
 with expected as (
 
@@ -19,8 +22,10 @@ summary as (
 hourly as (
 
     select city, count(distinct commune_code) as n_hourly,
-           count(*) as n_rows, count(distinct commune_code) * count(distinct hour_start_utc) as n_full_grid
+           count(*) as n_rows,
+           count(distinct commune_code) * count(distinct (traffic_date, hour_of_day)) as n_full_grid
     from {{ ref('commune_hour') }}
+    where not {{ in_dates('traffic_date', partial_days) }}
     group by city
 
 ),

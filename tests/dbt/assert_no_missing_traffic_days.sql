@@ -1,5 +1,6 @@
 {#- Every city present in the data has, for every service, a file for every study day the
-    anomaly_days seed keeps: a missing file is an error, listed by city, service and date. -#}
+    processing profile keeps (every day under the study's rule, the days outside the anomaly_days
+    seed under drop_days): a missing file is an error, listed by city, service and date. -#}
 
 with loaded as (
 
@@ -31,10 +32,12 @@ expected as (
 
     select cities.city, services.service, days.traffic_date
     from cities cross join services cross join days
+    {%- if processing_choice('anomaly_rule') == 'drop_days' %}
     where not exists (
         select 1 from {{ ref('anomaly_days') }} as a
         where a.anomaly_date = days.traffic_date and a.city in ('*', cities.city)
     )
+    {%- endif %}
 
 ),
 

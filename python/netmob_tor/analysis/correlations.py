@@ -9,6 +9,8 @@ from scipy import stats
 
 OUTCOME = "sexual_violence_rate_2017_2021"
 PREDICTORS = ("log_youtube_per_1000", "log_web_adult_per_1000", "log_tor_per_1000", "log_cpc_per_1000")
+# Results text: the cpc correlation with Tor lagged 2 hours (warehouse only: the release has no lagged rho).
+LAGGED_PREDICTOR = "log_cpc_tor_lagged_per_1000"
 
 
 def complete_cases(df: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:

@@ -2,7 +2,8 @@
 
 Notation: a is the shared variable (the sexual-violence rate), b the target predictor (log cpc
 per 1000), c the competing one; r_ab and r_ac are compared, r_bc is the predictors' own
-correlation. All three tests are one-sided for H1: r_ab > r_ac.
+correlation. Williams' t and Steiger's Z are reported one-sided for H1: r_ab > r_ac; the
+study's t is reported, as the study computed it, with a two-sided p (see below).
 
 - `williams_t`: Williams' (1959) T2 in the form of Steiger (1980, eq. 7), t with n - 3 df; the
   test Steiger recommends for this case.
@@ -11,6 +12,12 @@ correlation. All three tests are one-sided for H1: r_ab > r_ac.
 - `study_t`: the formula of Koebe et al. (2024), t = (r_ab - r_ac) / sqrt((1 - r_bc²)/(n - 3))
   with n - 2 df. It is not a standard test: it ignores how r_ab and r_ac co-vary beyond r_bc and
   is anti-conservative when r_bc is well below 1 (see tests/test_dependent_correlations.py).
+  The authors' p is two-sided, p = 2 * (1 - t.cdf(|t|, n - 2)); that is the `p_value` of the
+  study_t rows, with the one-sided p (H1: r_ab > r_ac) beside it in `p_one_sided`.
+
+Output columns: `p_value` is each test's reported p and `p_value_kind` says which it is (one-sided
+for williams_t and steiger_z, two-sided for study_t); `p_one_sided` and `p_two_sided` are given
+for every test so that the two conventions can be compared on any row.
 
 The derivations assume Pearson correlations of (multivariate normal) data; applied to Spearman
 correlations, as in the study, they are approximations.
@@ -29,7 +36,14 @@ from netmob_tor.analysis.correlations import OUTCOME, complete_cases
 TARGET = "log_cpc_per_1000"
 OTHERS = ("log_youtube_per_1000", "log_web_adult_per_1000", "log_tor_per_1000")
 TESTS = ("williams_t", "steiger_z", "study_t")
-COLUMNS = ["comparison", "r_cpc", "r_other", "r_between", "n", "test", "statistic", "df", "p_one_sided"]
+COLUMNS = [
+    "comparison", "r_cpc", "r_other", "r_between", "n", "test", "statistic", "df",
+    "p_value", "p_value_kind", "p_one_sided", "p_two_sided",
+]
+ONE_SIDED = "one-sided (H1: r_cpc > r_other)"
+STUDY_TWO_SIDED = "two-sided, as the study computed it: 2 * (1 - t.cdf(|t|, n - 2))"
+# Which p each test reports as its p_value: the study's t as the study did, the standard tests one-sided.
+REPORTED_P = {"williams_t": ONE_SIDED, "steiger_z": ONE_SIDED, "study_t": STUDY_TWO_SIDED}
 
 
 def williams_t(r_ab: float, r_ac: float, r_bc: float, n: int) -> tuple[float, float]:
@@ -70,6 +84,13 @@ def one_sided_p(statistic: float, df: float) -> float:
     return float(stats.t.sf(statistic, df))
 
 
+def two_sided_p(statistic: float, df: float) -> float:
+    """Two-sided p-value of a t (finite df) or standard normal (df nan) statistic: 2 * P(T > |statistic|)."""
+    if np.isnan(df):
+        return float(2 * stats.norm.sf(abs(statistic)))
+    return float(2 * stats.t.sf(abs(statistic), df))
+
+
 def dependent_correlation_tests(
     df: pd.DataFrame,
     outcome: str = OUTCOME,
@@ -82,7 +103,9 @@ def dependent_correlation_tests(
 
     Correlations (Spearman by default, as Table 2) are computed on the communes where the
     outcome, the target and every competing predictor are present, so the three r's of each
-    comparison come from one consistent correlation matrix.
+    comparison come from one consistent correlation matrix. `p_value` is the p each test reports
+    (`p_value_kind`: two-sided for the study's t, as the authors computed it; one-sided for the
+    others); `p_one_sided` and `p_two_sided` are both kept on every row.
     """
     unknown = [name for name in tests if name not in TEST_FUNCTIONS]
     if unknown:
@@ -95,6 +118,7 @@ def dependent_correlation_tests(
         r_ab, r_ac, r_bc = corr.loc[outcome, target], corr.loc[outcome, other], corr.loc[target, other]
         for name in tests:
             statistic, dof = TEST_FUNCTIONS[name](r_ab, r_ac, r_bc, n)
+            p_one, p_two = one_sided_p(statistic, dof), two_sided_p(statistic, dof)
             rows.append(
                 {
                     "comparison": f"{target} > {other}",
@@ -105,7 +129,10 @@ def dependent_correlation_tests(
                     "test": name,
                     "statistic": statistic,
                     "df": dof,
-                    "p_one_sided": one_sided_p(statistic, dof),
+                    "p_value": p_two if REPORTED_P[name] == STUDY_TWO_SIDED else p_one,
+                    "p_value_kind": REPORTED_P[name],
+                    "p_one_sided": p_one,
+                    "p_two_sided": p_two,
                 }
             )
     return pd.DataFrame(rows, columns=COLUMNS)

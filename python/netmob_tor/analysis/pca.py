@@ -6,11 +6,27 @@ the misspellings `phtc`/`psthc`, `sexe mineur`/`sex mineur`), the `_x` suffix is
 terms are dropped, every term is standardised with the population standard deviation (ddof 0,
 scikit-learn's StandardScaler, which reproduces the released PC1-PC3 exactly) and the first three
 components are kept. Region-level search popularity says nothing about any person.
+
+Orientation. A component's sign is arbitrary; the released components (gtrends_dep.csv) are the
+reference, so each component is oriented by a fixed anchor term whose loading sign is stated in
+`STUDY_ORIENTATION`:
+
+- PC1: the loading on "jeune porno" is negative (release: -0.384, the largest |loading| of PC1);
+- PC2: the loading on "porno mineur" is negative (release: -0.411, the largest of PC2);
+- PC3: the loading on "video porno ado" is positive (release: +0.456, the largest of PC3).
+
+With it PC1-PC3 equal the released columns sign for sign (Île-de-France PC1 = +5.27), and so
+does the sign of Table 3's PC1 coefficient. On the release the rule coincides with the one the
+authors' scikit-learn PCA applied implicitly (`svd_flip` on the scores: the region with the
+largest |score| scores positive: Île-de-France on PC1, Corsica on PC2, Nord-Pas-de-Calais on
+PC3), but unlike that rule it does not depend on which region happens to be extreme. A component
+with no anchor (beyond PC3), or whose anchor term is absent or has a loading of ~0, falls back to
+"the largest |loading| is positive".
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import duckdb
@@ -23,6 +39,14 @@ REGION = "region_name"
 # Columns the study's code (5_gtrends.ipynb) dropped before the PCA.
 STUDY_EXCLUDED_TERMS = ("phtc", "psthc", "porno jeune ado_y", "video porno ado_y", "sexe mineur", "sex mineur")
 N_COMPONENTS = 3
+# Sign convention reproducing the released PC1-PC3: component -> (anchor term, sign of its loading).
+STUDY_ORIENTATION: dict[str, tuple[str, int]] = {
+    "PC1": ("jeune porno", -1),
+    "PC2": ("porno mineur", -1),
+    "PC3": ("video porno ado", +1),
+}
+# An anchor loading smaller than this in absolute value is treated as undetermined (fallback rule).
+ANCHOR_TOLERANCE = 1e-6
 
 
 def read_gtrends_csv(path: Path) -> pd.DataFrame:
@@ -54,29 +78,52 @@ def prepare_terms(wide: pd.DataFrame, excluded: Sequence[str] = STUDY_EXCLUDED_T
     return terms[sorted(terms.columns)]
 
 
+def orient_components(
+    vt: np.ndarray,
+    terms: Sequence[str],
+    orientation: Mapping[str, tuple[str, int]] = STUDY_ORIENTATION,
+) -> np.ndarray:
+    """Rows of `vt` (components x terms) with each sign fixed by `orientation` (see the module docstring).
+
+    Component i (named PC{i+1}) is flipped unless its loading on the anchor term has the stated
+    sign. Without a usable anchor the largest absolute loading (first of near-ties) is made
+    positive. Both rules depend on term names, not on column order.
+    """
+    out = np.array(vt, dtype=float, copy=True)
+    position = {term: j for j, term in enumerate(terms)}
+    for i in range(out.shape[0]):
+        anchor = orientation.get(f"PC{i + 1}")
+        j = position.get(anchor[0]) if anchor else None
+        if j is not None and abs(out[i, j]) > ANCHOR_TOLERANCE:
+            flip = np.sign(out[i, j]) != np.sign(anchor[1])
+        else:
+            top = np.argmax(np.abs(out[i]) - 1e-12 * np.arange(out.shape[1]))  # first of (near-)ties
+            flip = out[i, top] < 0
+        if flip:
+            out[i] = -out[i]
+    return out
+
+
 def trends_pca(
     wide: pd.DataFrame,
     n_components: int = N_COMPONENTS,
     excluded: Sequence[str] = STUDY_EXCLUDED_TERMS,
     ddof: int = 0,
+    orientation: Mapping[str, tuple[str, int]] = STUDY_ORIENTATION,
 ) -> dict[str, pd.DataFrame]:
     """PCA of standardised terms: {'loadings', 'explained_variance', 'region_scores'}.
 
-    Loadings are unit eigenvectors of the correlation matrix (one row per component and term);
-    each component's sign is fixed so that its largest absolute loading is positive, which makes
-    the result independent of the order of the term columns. Scores are the standardised data
-    times the loadings (scikit-learn's `PCA.transform`).
+    Loadings are unit eigenvectors of the correlation matrix (one row per component and term),
+    each component oriented by `orient_components` (default: the released signs, via the anchor
+    terms of `STUDY_ORIENTATION`); the result is independent of the order of the term columns.
+    Scores are the standardised data times the loadings (scikit-learn's `PCA.transform`).
     """
     terms = prepare_terms(wide, excluded)
     x = terms.to_numpy()
     sd = x.std(axis=0, ddof=ddof)
     z = (x - x.mean(axis=0)) / sd
     _, singular, vt = np.linalg.svd(z, full_matrices=False)
-    vt = vt[:n_components]
-    for i in range(vt.shape[0]):
-        top = np.argmax(np.abs(vt[i]) - 1e-12 * np.arange(vt.shape[1]))  # first of (near-)ties
-        if vt[i, top] < 0:
-            vt[i] = -vt[i]
+    vt = orient_components(vt[:n_components], list(terms.columns), orientation)
     names = [f"PC{i + 1}" for i in range(vt.shape[0])]
     scores = pd.DataFrame(z @ vt.T, columns=names)
     scores.insert(0, REGION, terms.index.to_numpy())

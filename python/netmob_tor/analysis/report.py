@@ -53,16 +53,25 @@ def format_correlations(correlations: pd.DataFrame, boot: pd.DataFrame | None = 
 
 
 def format_dependent_tests(tests: pd.DataFrame) -> str:
-    """Is the cpc correlation larger than each other one? Statistic (one-sided p) per test."""
-    wide = tests.pivot(index="comparison", columns="test", values=["statistic", "p_one_sided"])
-    lines = ["Dependent correlations (H1: r_cpc > r_other): statistic (one-sided p)"]
-    names = list(dict.fromkeys(tests["test"]))
-    width = max(len(c) for c in wide.index) + 2
-    lines.append(f"{'':<{width}}" + "".join(f"{n:>22}" for n in names))
-    for comparison in wide.index:
-        cells = [f"{wide.loc[comparison, ('statistic', n)]:.2f} ({wide.loc[comparison, ('p_one_sided', n)]:.3g})" for n in names]
-        lines.append(f"{comparison:<{width}}" + "".join(f"{c:>22}" for c in cells))
-    lines.append("williams_t: Williams' T2 (Steiger 1980), the standard test; study_t: the study's own formula.")
+    """Is the cpc correlation larger than each other one? Statistic, df, reported p (its kind) and one-sided p per test.
+
+    The study's t is reported with its two-sided p, as the authors computed it, and its one-sided
+    p beside it; Williams' t and Steiger's Z with their one-sided p. Tables stored before the
+    `p_value` column existed are printed with their one-sided p only.
+    """
+    has_reported = "p_value" in tests.columns
+    width = max(len(c) for c in tests["comparison"]) + 2
+    lines = ["Dependent correlations (H1: r_cpc > r_other): statistic, df, p as reported, one-sided p",
+             f"{'':<{width}}{'test':<12}{'statistic':>10}{'df':>6}{'p reported':>12}  {'':<12}{'one-sided p':>12}"]
+    for comparison, group in tests.groupby("comparison", sort=False):
+        for i, r in enumerate(group.itertuples(index=False)):
+            label = comparison if i == 0 else ""
+            df_text = "" if pd.isna(r.df) else f"{r.df:.0f}"
+            p_value = r.p_value if has_reported else r.p_one_sided
+            kind = "two-sided" if has_reported and r.p_value_kind.startswith("two-sided") else "one-sided"
+            lines.append(f"{label:<{width}}{r.test:<12}{r.statistic:>10.2f}{df_text:>6}{p_value:>12.3g}  {'(' + kind + ')':<12}{r.p_one_sided:>12.3g}")
+    lines.append("williams_t: Williams' T2 (Steiger 1980), the standard test; steiger_z: Steiger's Z; study_t: the study's own formula "
+                 "t = (r_ab - r_ac) / sqrt((1 - r_bc^2)/(n - 3)), n - 2 df, p two-sided as the study computed it, 2 * (1 - t.cdf(|t|, n - 2)).")
     return "\n".join(lines)
 
 

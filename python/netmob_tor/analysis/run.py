@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 
 from netmob_tor import CAUTION
-from netmob_tor.analysis.correlations import OUTCOME, PREDICTORS, validation_correlations
+from netmob_tor.analysis.correlations import LAGGED_PREDICTOR, OUTCOME, PREDICTORS, validation_correlations
 from netmob_tor.analysis.dependent_correlations import OTHERS, TARGET, dependent_correlation_tests
 from netmob_tor.analysis.distribution import correction_factor_summary
 from netmob_tor.analysis.released import released_summary
@@ -23,6 +23,7 @@ TABLE2_LABELS = {
     "log_web_adult_per_1000": "log_Web_Adult_per_1000",
     "log_tor_per_1000": "log_Tor_per_1000",
     "log_cpc_per_1000": "log_cpc_per_1000",
+    LAGGED_PREDICTOR: "log_cpc_per_1000, Tor lagged 2 h",
 }
 
 
@@ -55,18 +56,28 @@ def default_parameters(source: str) -> dict[str, Any]:
         "target": TARGET,
         "correlation": "spearman",
         "tests": ["williams_t", "steiger_z", "study_t"],
+        "reported_p": {"williams_t": "one-sided", "steiger_z": "one-sided", "study_t": "two-sided as the study (one-sided beside it)"},
         "caution": CAUTION,
     }
 
 
+def processing_profile(con: duckdb.DuckDBPyConnection, source: str) -> str:
+    """The processing profile behind `source`: commune_summary's (warehouse) or the release's own (paper mode)."""
+    if source == "released":
+        return "released aggregates (cpc_com.csv)"
+    return con.execute("select any_value(processing_profile) from commune_summary").fetchone()[0]
+
+
 def write_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame], params: dict[str, Any]) -> None:
-    """Replace table analysis_<name> for each frame, adding run_at (UTC) and parameters (JSON text)."""
+    """Replace table analysis_<name> for each frame, adding run_at (UTC), parameters (JSON text) and
+    the processing profile the input was built with (params['processing_profile'], when given)."""
     run_at = datetime.now(timezone.utc).replace(tzinfo=None)
     parameters = json.dumps(params, sort_keys=True, default=str)
     for name, frame in tables.items():
         if not name.isidentifier():
             raise ValueError(f"table name {name!r} is not a plain identifier")
         stored = frame.copy()
+        stored["processing_profile"] = params.get("processing_profile")
         stored["run_at"] = pd.Timestamp(run_at)
         stored["parameters"] = parameters
         con.register("_analysis_frame", stored)
@@ -145,10 +156,11 @@ def analyze_all(
     from netmob_tor.analysis.spatial import residual_morans_i
 
     summary = load_full_summary(con, source)
+    table2 = [*PREDICTORS, *([LAGGED_PREDICTOR] if LAGGED_PREDICTOR in summary else [])]
     tables = {
         "correction_factor_summary": correction_factor_summary(summary),
         "cpc_range_summary": cpc_range_summary(summary),
-        "correlations": validation_correlations(summary, OUTCOME, PREDICTORS),
+        "correlations": validation_correlations(summary, OUTCOME, table2),
         "dependent_correlation_tests": dependent_correlation_tests(summary, OUTCOME, TARGET, OTHERS),
     }
     pca = trends_pca(load_gtrends(con, source))
@@ -179,12 +191,13 @@ def all_parameters(
     seed: int = SEED,
 ) -> dict[str, Any]:
     """The parameters `analyze_all` used, for the `parameters` column of every stored table."""
-    from netmob_tor.analysis.pca import N_COMPONENTS, STUDY_EXCLUDED_TERMS
+    from netmob_tor.analysis.pca import N_COMPONENTS, STUDY_EXCLUDED_TERMS, STUDY_ORIENTATION
     from netmob_tor.analysis.regressions import CONTROLS, MODELS
 
     params = default_parameters(source)
     params.update({
-        "pca": {"n_components": N_COMPONENTS, "excluded_terms": list(STUDY_EXCLUDED_TERMS), "standardisation_ddof": 0},
+        "pca": {"n_components": N_COMPONENTS, "excluded_terms": list(STUDY_EXCLUDED_TERMS), "standardisation_ddof": 0,
+                "orientation": {pc: {"anchor_term": term, "loading_sign": sign} for pc, (term, sign) in STUDY_ORIENTATION.items()}},
     })
     if source == "warehouse":
         params.update({
@@ -201,7 +214,8 @@ def analyze_and_store(con: duckdb.DuckDBPyConnection, source: str, **options: An
     """analyze_all + write_tables: stores analysis_<name> (analysis_released_<name> in paper mode); returns the tables."""
     tables = analyze_all(con, source, **options)
     prefix = "" if source == "warehouse" else f"{source}_"
-    write_tables(con, {prefix + name: frame for name, frame in tables.items()}, all_parameters(source, **options))
+    params = {**all_parameters(source, **options), "processing_profile": processing_profile(con, source)}
+    write_tables(con, {prefix + name: frame for name, frame in tables.items()}, params)
     return tables
 
 

@@ -274,6 +274,16 @@ def _top_communes(con: duckdb.DuckDBPyConnection, present: set[str], threshold: 
               "people and are flagged (⚑ here, hatched on the maps).</p>")
 
 
+def _profiles(con: duckdb.DuckDBPyConnection) -> str:
+    """The processing profiles' Table 2 and Table 1 (c) beside the published figures (analysis_profile_comparison)."""
+    table = con.execute("select * exclude (run_at, parameters, processing_profile) from analysis_profile_comparison").df()
+    note = ("<p>The study profile does what the authors' notebooks did; the corrected profile drops the anomaly days, "
+            "puts the spring-forward day on its real hours and uses the commune file's population (README, "
+            "\"Processing profiles\"). On the embedded synthetic data the study profile is calibrated to the release, "
+            "so its figures are a check of the pipeline, and the corrected profile's differences are illustrative.</p>")
+    return note + table.to_html(index=False, float_format=lambda v: f"{v:.4f}", na_rep="", border=0, classes="data")
+
+
 def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, data_source: str) -> Path:
     """Write out_dir/index.html and out_dir/images/*.png from the warehouse behind `con`; return the page path.
 
@@ -309,6 +319,10 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, data_source: str
         _section("national", f"National context ({STUDY_YEAR})", _guard(lambda: _national(con, present, images), "The national context")),
         _section("parameters", "Assumptions and parameters", params.html),
     ]
+    profile, choices = (con.execute("select any_value(processing_profile), any_value(processing_choices) from commune_summary").fetchone()
+                        if "commune_summary" in present else ("unknown", ""))
+    if "analysis_profile_comparison" in present:
+        sections.insert(2, _section("profiles", "Processing profiles side by side", _guard(lambda: _profiles(con), "The profile comparison")))
     built = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     analysis_line = (f"analysis run {html.escape(run['run_at'])} on the {html.escape(run['source'])} source"
                      if run else "no analysis tables stored (run <code>netmob-tor analyze</code>)")
@@ -328,6 +342,7 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, data_source: str
 <h1>Tor traffic and sexual-violence statistics by French commune: study report</h1>
 <p class="meta">Reproduction of Koebe et al. (2024), <i>Humanities and Social Sciences Communications</i> 11,
 doi:10.1057/s41599-024-03343-4. Data source: <strong id="data-source">{html.escape(data_source)}</strong>.
+Processing profile: <strong id="processing-profile">{html.escape(str(profile))}</strong> ({html.escape(str(choices))}).
 Built {built} by netmob_tor {html.escape(__version__)}; {analysis_line}.</p>
 <nav><ul>{toc}</ul></nav>
 </header>

@@ -91,16 +91,28 @@ def table2(correlations: pd.DataFrame, boot: pd.DataFrame | None = None) -> str:
     return html_table(header, rows, f"Table 2. Spearman correlation with {outcome} (commune values)")
 
 
+def _dependent_cell(r: object) -> str:
+    """One test's cell: statistic and its reported p; the study's two-sided p with the one-sided p beside it."""
+    kind = getattr(r, "p_value_kind", None)
+    if not isinstance(kind, str):  # a table stored before p_value existed: one-sided p only
+        return f"{r.statistic:.2f} (one-sided p = {r.p_one_sided:.2e})"
+    if kind.startswith("two-sided"):
+        return f"{r.statistic:.2f} (two-sided p = {r.p_value:.2e}, as the study; one-sided p = {r.p_one_sided:.2e})"
+    return f"{r.statistic:.2f} (one-sided p = {r.p_value:.2e})"
+
+
 def dependent_tests(tests: pd.DataFrame) -> str:
-    """Is the cpc correlation larger than each other one? Statistic (one-sided p) per test."""
+    """Is the cpc correlation larger than each other one? Statistic and p per test (the study's t: two-sided p as the study, one-sided beside it)."""
     names = list(dict.fromkeys(tests["test"]))
     rows = []
     for comparison, group in tests.groupby("comparison", sort=False):
-        cells = {r.test: f"{r.statistic:.2f} (p = {r.p_one_sided:.2e})" for r in group.itertuples(index=False)}
+        cells = {r.test: _dependent_cell(r) for r in group.itertuples(index=False)}
         first = group.iloc[0]
         rows.append([comparison, f"{first.r_cpc:.3f}", f"{first.r_other:.3f}", f"{first.r_between:.3f}"] + [cells.get(n, "") for n in names])
     return html_table(["H1", "r_cpc", "r_other", "r_between"] + names, rows,
-                      "Dependent correlations sharing the outcome: test statistic (one-sided p)")
+                      "Dependent correlations sharing the outcome: test statistic (p). Williams' t and Steiger's Z: one-sided p; "
+                      "study_t: the study's formula with n - 2 df, two-sided p as the study computed it, 2 × (1 − t.cdf(|t|, n − 2)), "
+                      "one-sided p beside it")
 
 
 def _stars(row: pd.Series) -> str:

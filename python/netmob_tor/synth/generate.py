@@ -1,4 +1,12 @@
-"""Write the embedded default: a calibrated synthetic NetMob dataset in the real file formats."""
+"""Write the embedded default: a calibrated synthetic NetMob dataset in the real file formats.
+
+Calibration follows the authors' own processing (the warehouse's `study` profile, see
+netmob_tor.synth.traffic): all generated days kept, commune quarter-hours with Web_Adult exactly 0
+on 2019-03-31 and 2019-05-12 removed. On what is left, each commune's totals equal its target
+totals and its hourly floored ln-ln Web_Adult/Tor Pearson correlation lands on its target rho.
+Targets are the release's (`targets="release"`: cpc_com.csv totals, rho from c) or drawn from
+the generator's own random stream (`targets="random"`, for tests that must not be circular).
+"""
 
 from __future__ import annotations
 
@@ -40,6 +48,12 @@ group by all
 """Tile -> commune by centroid-in-polygon, as models/intermediate/int_tiles__communes.sql does it."""
 
 
+TARGET_MODES = ("release", "random")
+# Random targets: median daily download per inhabitant of each service (plausible synthetic levels).
+RANDOM_DAILY_PER_CAPITA = {"Tor": 15.0, "Web_Adult": 400.0, "YouTube": 33_000.0}
+RANDOM_RHO_RANGE = (-0.1, 0.5)
+
+
 @dataclass
 class Manifest:
     """What was generated, written as manifest.json beside the data (no timestamps: deterministic)."""
@@ -50,10 +64,14 @@ class Manifest:
     first_day: str
     last_day: str
     n_days: int
+    days: list[str] = field(default_factory=list)
+    targets: str = "release"
+    calibrated_to: str = "study profile: all days kept, commune quarter-hours with Web_Adult = 0 on 2019-03-31/2019-05-12 removed"
     n_tiles: int = 0
     n_unassigned_tiles: int = 0
     traffic_bytes: int = 0
     rho_target_vs_realised: dict[str, float] = field(default_factory=dict)
+    tor_volume_shares: dict[str, float] = field(default_factory=dict)
 
 
 def parse_scale(scale: str | int) -> int:
@@ -67,11 +85,15 @@ def parse_scale(scale: str | int) -> int:
 
 
 def parse_days(spec: str | None) -> list[dt.date]:
-    """Days to generate: all 77 study days, or 'YYYY-MM-DD:YYYY-MM-DD' (inclusive)."""
+    """Days to generate: all 77 study days, or comma-separated days and inclusive ranges,
+    e.g. '2019-03-30:2019-04-01,2019-05-12' (sorted, duplicates dropped)."""
     if not spec:
         return traffic.study_days()
-    first, _, last = spec.partition(":")
-    return traffic.study_days(dt.date.fromisoformat(first), dt.date.fromisoformat(last or first))
+    days: set[dt.date] = set()
+    for part in spec.split(","):
+        first, _, last = part.strip().partition(":")
+        days.update(traffic.study_days(dt.date.fromisoformat(first), dt.date.fromisoformat(last or first)))
+    return sorted(days)
 
 
 def assign_tiles(con: duckdb.DuckDBPyConnection, out: Path) -> pd.DataFrame:
@@ -103,6 +125,29 @@ def write_geography(con: duckdb.DuckDBPyConnection, out: Path, communes: pd.Data
     return assigned
 
 
+def commune_targets(communes: pd.DataFrame, rho: dict[str, float]) -> list[traffic.CommuneTarget]:
+    """Integer totals (rounded) and target rho of each commune row."""
+    out = []
+    for row in communes.itertuples():
+        totals = {s: int(round(getattr(row, traffic.TOTAL_COLUMN[s]))) for s in traffic.SERVICES}
+        out.append(traffic.CommuneTarget(row.commune_code, totals, rho[row.commune_code]))
+    return out
+
+
+def affected_communes(n: int, rng: np.random.Generator) -> np.ndarray:
+    """Which of a city's n communes lose Web_Adult in the filter-day outage (each p = 0.5, at least one)."""
+    hit = rng.random(n) < 0.5
+    if n and not hit.any():
+        hit[int(rng.integers(0, n))] = True
+    return hit
+
+
+def tor_volumes(series: traffic.CommuneSeries, hidden_days: np.ndarray) -> np.ndarray:
+    """Tor volume of one commune: all generated, removed by the study rule, on anomaly days."""
+    tor = series.quarters["Tor"]
+    return np.array([tor.sum(), tor[~series.visible].sum(), tor[hidden_days].sum()], dtype=float)
+
+
 def write_city(
     out: Path,
     city: str,
@@ -112,32 +157,32 @@ def write_city(
     days: list[dt.date],
     seed: int,
     targets: dict[str, float],
-) -> tuple[int, dict[str, float]]:
-    """Write one city's traffic files; return bytes written and its communes' realised rho.
-    Each city draws from its own random stream, so cities can be written in any order."""
-    ref = reference_dir()
+) -> tuple[int, dict[str, float], np.ndarray]:
+    """Write one city's traffic files; return bytes written, its communes' realised rho and Tor
+    volumes (all, removed by the study rule, on anomaly days). Each city draws from its own
+    random stream, so cities can be written in any order."""
     axis = traffic.HourAxis.for_days(days)
-    profiles = traffic.load_profiles(ref / "study_release" / "heatmap.csv")
+    profiles = traffic.load_profiles(reference_dir() / "study_release" / "heatmap.csv")
     anomalies = traffic.anomaly_days_by_city(seeds_dir() / "anomaly_days.csv", [city])[city]
     rng = np.random.default_rng([seed, 1, c_idx])
-    kept = axis.kept(anomalies)
-    if not kept.any():
-        raise ValueError(f"{city}: every generated day is an anomaly day; nothing to calibrate")
-    series: dict[str, dict[str, np.ndarray]] = {}
+    plan = traffic.city_outages(axis, anomalies, rng)
+    affected = affected_communes(len(communes), rng)
+    on_anomaly_days = np.repeat(axis.on_days(anomalies), 4)
+    quarters: dict[str, dict[str, np.ndarray]] = {}
     realised: dict[str, float] = {}
-    for row in communes.itertuples():
-        totals = {s: getattr(row, traffic.TOTAL_COLUMN[s]) for s in traffic.SERVICES}
-        target = traffic.CommuneTarget(row.commune_code, totals, targets[row.commune_code])
-        series[row.commune_code], realised[row.commune_code] = traffic.commune_series(target, axis, kept, profiles, rng)
+    volumes = np.zeros(3)
+    for target, hit in zip(commune_targets(communes, targets), affected):
+        series = traffic.commune_series(target, axis, plan, bool(hit), profiles, rng)
+        quarters[target.key], realised[target.key] = series.quarters, series.rho
+        volumes += tor_volumes(series, on_anomaly_days)
     city_tiles = assigned.copy()
     city_tiles["group"] = city_tiles["commune_code"].fillna(traffic.UNASSIGNED)
     if (city_tiles["group"] == traffic.UNASSIGNED).any():
         totals = {s: round(traffic.UNASSIGNED_SHARE * communes[traffic.TOTAL_COLUMN[s]].sum()) for s in traffic.SERVICES}
-        series[traffic.UNASSIGNED], _ = traffic.commune_series(
-            traffic.CommuneTarget(traffic.UNASSIGNED, totals, 0.1), axis, kept, profiles, rng
-        )
-    written = traffic.write_city_traffic(out, city, city_tiles[["tile_id", "group"]], series, axis, anomalies, rng)
-    return written, realised
+        target = traffic.CommuneTarget(traffic.UNASSIGNED, totals, 0.1)
+        quarters[traffic.UNASSIGNED] = traffic.commune_series(target, axis, plan, False, profiles, rng).quarters
+    written = traffic.write_city_traffic(out, city, city_tiles[["tile_id", "group"]], quarters, axis, rng)
+    return written, realised, volumes
 
 
 def write_traffic(
@@ -148,8 +193,9 @@ def write_traffic(
     seed: int,
     targets: dict[str, float],
     workers: int = 2,
-) -> tuple[int, dict[str, float]]:
-    """Write every city's traffic files, `workers` cities at a time; return bytes and realised rho."""
+) -> tuple[int, dict[str, float], np.ndarray]:
+    """Write every city's traffic files, `workers` cities at a time; return bytes, realised rho
+    and the communes' Tor volumes (all, removed by the study rule, on anomaly days)."""
     cities = sorted(communes["city"].unique())
     jobs = [
         (out, city, c_idx, communes[communes["city"] == city], assigned[assigned["city"] == city], days, seed, targets)
@@ -160,8 +206,24 @@ def write_traffic(
             results = list(pool.map(write_city, *zip(*jobs)))
     else:
         results = [write_city(*job) for job in jobs]
-    realised = {code: rho for _, part in results for code, rho in part.items()}
-    return sum(written for written, _ in results), realised
+    realised = {code: rho for _, part, _ in results for code, rho in part.items()}
+    return sum(r[0] for r in results), realised, sum(r[2] for r in results)
+
+
+def random_targets(communes: pd.DataFrame, n_days: int, seed: int) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Totals and rho drawn from the generator's own stream, one stream per city; only the
+    geography and populations of `communes` are used (nothing from the released totals or c)."""
+    out = communes.copy()
+    rho: dict[str, float] = {}
+    for c_idx, city in enumerate(sorted(out["city"].unique())):
+        rng = np.random.default_rng([seed, 2, c_idx])
+        rows = np.flatnonzero(out["city"].to_numpy() == city)
+        activity = rng.lognormal(0.0, 1.2, len(rows))
+        for service, per_capita in RANDOM_DAILY_PER_CAPITA.items():
+            level = out["population"].to_numpy()[rows] * per_capita * n_days * activity * rng.lognormal(0.0, 0.4, len(rows))
+            out.loc[out.index[rows], traffic.TOTAL_COLUMN[service]] = np.maximum(np.rint(level), 20 * n_days)
+        rho.update(zip(out["commune_code"].to_numpy()[rows], rng.uniform(*RANDOM_RHO_RANGE, len(rows))))
+    return out, {code: float(value) for code, value in rho.items()}
 
 
 def rho_targets(communes: pd.DataFrame) -> dict[str, float]:
@@ -174,16 +236,31 @@ def rho_targets(communes: pd.DataFrame) -> dict[str, float]:
     return targets
 
 
-def generate(out: Path, seed: int = 20190316, cities: list[str] | None = None, days: str | None = None, scale: str | int = 20) -> Manifest:
-    """Generate the embedded default into `out` (replaced). Same arguments, same bytes."""
-    from netmob_tor.synth.small_inputs import write_small_inputs
-
+def select_communes(cities: list[str] | None) -> pd.DataFrame:
+    """The released communes (geography, populations, codes) of the chosen cities, or all."""
     communes = released_communes()
     if cities:
         unknown = sorted(set(cities) - set(communes["city"]))
         if unknown:
             raise ValueError(f"unknown cities: {unknown}")
         communes = communes[communes["city"].isin(cities)].reset_index(drop=True)
+    return communes
+
+
+def generate(
+    out: Path,
+    seed: int = 20190316,
+    cities: list[str] | None = None,
+    days: str | None = None,
+    scale: str | int = 20,
+    targets: str = "release",
+) -> Manifest:
+    """Generate the embedded default into `out` (replaced). Same arguments, same bytes."""
+    from netmob_tor.synth.small_inputs import write_small_inputs
+
+    if targets not in TARGET_MODES:
+        raise ValueError(f"--targets is one of {TARGET_MODES}")
+    communes = select_communes(cities)
     day_list = parse_days(days)
     stride = parse_scale(scale)
     if out.exists():
@@ -192,15 +269,13 @@ def generate(out: Path, seed: int = 20190316, cities: list[str] | None = None, d
     con = connect()
     rng = np.random.default_rng([seed, 0])
     assigned = write_geography(con, out, communes, stride, rng)
-    targets = rho_targets(communes)
-    written, realised = write_traffic(out, communes, assigned, day_list, seed, targets)
+    if targets == "random":
+        calibrated, rho = random_targets(communes, len(day_list), seed)
+    else:
+        calibrated, rho = communes, rho_targets(communes)
+    written, realised, volumes = write_traffic(out, calibrated, assigned, day_list, seed, rho)
     write_small_inputs(out, communes, out / "communes" / "communes.geojson", seed)
-    calibration = pd.DataFrame(
-        {"commune_code": list(realised), "rho_target": [targets[c] for c in realised], "rho_generated": list(realised.values())}
-    ).sort_values("commune_code")
-    (out / "_synthetic").mkdir()
-    calibration.to_csv(out / "_synthetic" / "calibration.csv", index=False, float_format="%.10f")
-    gap = (calibration["rho_generated"] - calibration["rho_target"]).abs()
+    calibration = write_calibration(out, calibrated, rho, realised)
     manifest = Manifest(
         seed=seed,
         scale="full" if stride == 1 else str(stride),
@@ -208,15 +283,42 @@ def generate(out: Path, seed: int = 20190316, cities: list[str] | None = None, d
         first_day=day_list[0].isoformat(),
         last_day=day_list[-1].isoformat(),
         n_days=len(day_list),
+        days=[d.isoformat() for d in day_list],
+        targets=targets,
         n_tiles=len(assigned),
         n_unassigned_tiles=int(assigned["commune_code"].isna().sum()),
         traffic_bytes=written,
-        rho_target_vs_realised={
-            "pearson": round(float(np.corrcoef(calibration["rho_target"], calibration["rho_generated"])[0, 1]), 6),
-            "max_abs_gap": round(float(gap.max()), 6),
-            "mean_abs_gap": round(float(gap.mean()), 6),
+        rho_target_vs_realised=fit_summary(calibration),
+        tor_volume_shares={
+            "removed_by_study_rule": round(float(volumes[1] / volumes[0]), 6),
+            "on_anomaly_days": round(float(volumes[2] / volumes[0]), 6),
         },
     )
     (out / "_synthetic" / "manifest.json").write_text(json.dumps(manifest.__dict__, indent=2) + "\n")
     (out / ".complete").write_text("")
     return manifest
+
+
+def fit_summary(calibration: pd.DataFrame) -> dict[str, float]:
+    """Pearson r and gaps between target and realised rho (study-visible hours) over the communes."""
+    gap = (calibration["rho_generated"] - calibration["rho_target"]).abs()
+    return {
+        "pearson": round(float(np.corrcoef(calibration["rho_target"], calibration["rho_generated"])[0, 1]), 6),
+        "max_abs_gap": round(float(gap.max()), 6),
+        "mean_abs_gap": round(float(gap.mean()), 6),
+    }
+
+
+def write_calibration(out: Path, communes: pd.DataFrame, rho: dict[str, float], realised: dict[str, float]) -> pd.DataFrame:
+    """_synthetic/calibration.csv: per commune the target totals (study-visible, integers) and the
+    target and realised rho."""
+    calibration = pd.DataFrame({"commune_code": communes["commune_code"]})
+    for service in traffic.SERVICES:
+        column = traffic.TOTAL_COLUMN[service]
+        calibration[column] = communes[column].round().astype("int64").to_numpy()
+    calibration["rho_target"] = calibration["commune_code"].map(rho)
+    calibration["rho_generated"] = calibration["commune_code"].map(realised)
+    calibration = calibration.sort_values("commune_code").reset_index(drop=True)
+    (out / "_synthetic").mkdir(exist_ok=True)
+    calibration.to_csv(out / "_synthetic" / "calibration.csv", index=False, float_format="%.10f")
+    return calibration

@@ -1,12 +1,22 @@
-"""Synthetic NetMob traffic calibrated to the study's released aggregates.
+"""Synthetic NetMob traffic calibrated to the study's released aggregates, as the authors processed it.
 
-For each commune the generator builds integer hourly download series whose sums over the kept
-(non-anomaly) days equal the released Tor, Web_Adult and YouTube totals exactly, whose shapes
-follow the released day-of-week x hour profiles, and whose hourly ln-ln Pearson correlation
-between Web_Adult and Tor (zeros floored at 0.001, as the study does) lands on the released rho.
-Each hour is then split over the commune's tiles and its four quarter-hours by cumulative
-rounding, which keeps every hourly commune sum exact, and written as one file per city,
-service and day in the NetMob layout.
+Calibration target (the `study` processing profile): all generated days are kept; after the tiles
+are summed to commune x quarter-hour, the rows whose commune Web_Adult is exactly 0 on 2019-03-31
+or 2019-05-12 are removed (all three services). On what that rule leaves, each commune's
+Tor, Web_Adult and YouTube totals equal the targets exactly (integers), and the hourly ln-ln
+Pearson correlation between Web_Adult and Tor (zeros floored at 0.001; an hour exists when at
+least one of its quarter-hours is left) lands on the target rho. Shapes follow the released
+day-of-week x hour profiles.
+
+Outages: on the filter days a city-wide window of quarter-hours zeroes Web_Adult in a random half
+of the communes while Tor and YouTube keep a degraded volume there (removed by the rule, so it
+counts in no total); Web_Adult quarter-hours that are 0 by chance are removed too and the
+calibration is computed on what is really left. On the other anomaly days all three services dip
+(x0.1-0.3) over a window of hours, a dip that is part of the calibrated series.
+
+Each commune's hourly values are split to commune quarter-hours first, then every commune
+quarter-hour is split over the commune's tiles by cumulative rounding (sums stay exact), and
+written as one file per city, service and day in the NetMob layout.
 """
 
 from __future__ import annotations
@@ -22,16 +32,21 @@ SERVICES = ("Tor", "Web_Adult", "YouTube")
 TOTAL_COLUMN = {"Tor": "tor_dl", "Web_Adult": "web_adult_dl", "YouTube": "youtube_dl"}
 PROFILE_COLUMN = {"Tor": "Tor_scaled", "Web_Adult": "Web_Adult", "YouTube": "YouTube"}
 DST_SPRING_FORWARD = dt.date(2019, 3, 31)
+# Days on which the authors' notebook removes commune quarter-hours with Web_Adult exactly 0.
+STUDY_ZERO_FILTER_DAYS = frozenset({dt.date(2019, 3, 31), dt.date(2019, 5, 12)})
 LOG_FLOOR = 0.001
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 UNASSIGNED = "unassigned"
 # Share of a city's traffic carried by tiles outside every commune (synthetic choice).
 UNASSIGNED_SHARE = 0.002
+# Latent Tor spreads tried when the first calibration misses the target rho by more than 1e-3.
+RETRY_SPREADS = (0.8, 1.25, 0.6, 1.6, 2.0)
 
 
 @dataclass(frozen=True)
 class HourAxis:
-    """The local hours of the study period: day index and hour of day of each existing hour."""
+    """The local hours of the generated days: day index and hour of day of each existing hour.
+    Quarter-hour q of the whole axis belongs to hour q // 4."""
 
     days: tuple[dt.date, ...]
     day_index: np.ndarray
@@ -52,10 +67,14 @@ class HourAxis:
         weekday = np.array([days[i].weekday() for i in d_arr])
         return cls(tuple(days), d_arr, h_arr, weekday)
 
+    def on_days(self, chosen: set[dt.date] | frozenset[dt.date]) -> np.ndarray:
+        """Boolean mask of hours on the chosen days."""
+        hit = np.array([day in chosen for day in self.days])
+        return hit[self.day_index]
+
     def kept(self, anomaly_days: set[dt.date]) -> np.ndarray:
-        """Boolean mask of hours on days that the study keeps."""
-        bad = np.array([day in anomaly_days for day in self.days])
-        return ~bad[self.day_index]
+        """Boolean mask of hours on days that are not anomaly days (the corrected profile's days)."""
+        return ~self.on_days(anomaly_days)
 
 
 def study_days(start: dt.date = dt.date(2019, 3, 16), end: dt.date = dt.date(2019, 5, 31)) -> list[dt.date]:
@@ -76,7 +95,7 @@ def load_profiles(heatmap_csv: Path) -> dict[str, np.ndarray]:
 
 
 def anomaly_days_by_city(seed_csv: Path, cities: list[str]) -> dict[str, set[dt.date]]:
-    """The anomaly days the models drop, per city, from the dbt seed (city `*` means every city)."""
+    """The anomaly days of the dbt seed, per city (city `*` means every city)."""
     seed = pd.read_csv(seed_csv, dtype=str)
     out: dict[str, set[dt.date]] = {}
     for city in cities:
@@ -97,13 +116,19 @@ def largest_remainder(values: np.ndarray, total: int) -> np.ndarray:
     return out
 
 
-def scaled_series(log_values: np.ndarray, total: float, kept: np.ndarray) -> np.ndarray:
-    """Integer hourly series with shape exp(log_values) summing to `total` over the kept hours;
-    hours of dropped days get the same scale, rounded."""
-    y = np.exp(log_values - log_values[kept].max())
-    out = np.rint(y * (total / y[kept].sum())).astype(np.int64)
-    out[kept] = largest_remainder(y[kept], int(round(total)))
-    return out
+def scaled_series(log_values: np.ndarray, total: int, share: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Visible integer hourly values and the underlying hourly level, shape exp(log_values).
+
+    share: visible fraction of each hour (0 = hour not seen). The visible values are close to
+    level x share and sum exactly to `total`; the level is the full hour's float volume.
+    """
+    seen = share > 0
+    y = np.exp(log_values - log_values[seen].max())
+    weight = y * share
+    level = y * (total / weight[seen].sum())
+    visible = np.zeros(len(y), dtype=np.int64)
+    visible[seen] = largest_remainder(weight[seen], int(total))
+    return visible, level
 
 
 def floored_log(x: np.ndarray) -> np.ndarray:
@@ -112,101 +137,197 @@ def floored_log(x: np.ndarray) -> np.ndarray:
 
 
 def tor_with_correlation(
-    wa: np.ndarray, tor_shape: np.ndarray, total: float, target: float, kept: np.ndarray, spread: float = 1.0
-) -> tuple[np.ndarray, float]:
-    """Integer Tor series summing to `total` on kept hours whose floored ln-ln correlation with
-    the Web_Adult series `wa` over kept hours is as close to `target` as integers allow.
+    wa: np.ndarray,
+    tor_shape: np.ndarray,
+    total: int,
+    target: float,
+    share: np.ndarray,
+    spread: float = 1.0,
+    offset: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Visible integer Tor hours (sum `total`), their level, and the floored ln-ln correlation with
+    Web_Adult `wa` over the visible hours (share > 0), as close to `target` as integers allow.
 
     The latent log Tor mixes the standardised log Web_Adult with the part of the Tor shape
-    orthogonal to it, alpha : sqrt(1 - alpha^2); alpha is found by bisection on the realised
-    correlation of the rounded series.
+    orthogonal to it, alpha : sqrt(1 - alpha^2), plus `offset` (outage dips); alpha is found by
+    bisection on the realised correlation of the rounded visible series. Hours the rule removes
+    get the Web_Adult term of an average hour, so their level is a normal Tor level.
     """
+    seen = share > 0
     lw = floored_log(wa)
-    x_all = (lw - lw[kept].mean()) / (lw[kept].std() or 1.0)
-    u_all = tor_shape - tor_shape[kept].mean()
-    u_all = u_all - float(np.mean(u_all[kept] * x_all[kept])) * x_all
-    u_all = u_all / (u_all[kept].std() or 1.0)
+    x_all = np.where(seen, (lw - lw[seen].mean()) / (lw[seen].std() or 1.0), 0.0)  # unseen hours: average
+    u_all = tor_shape - tor_shape[seen].mean()
+    u_all = u_all - float(np.mean(u_all[seen] * x_all[seen])) * x_all
+    u_all = u_all / (u_all[seen].std() or 1.0)
+    shift = np.zeros(len(wa)) if offset is None else offset
+    lw_seen = lw[seen]
 
-    def realise(alpha: float) -> tuple[np.ndarray, float]:
-        latent = spread * (alpha * x_all + np.sqrt(max(0.0, 1 - alpha * alpha)) * u_all)
-        series = scaled_series(latent, total, kept)
-        rho = float(np.corrcoef(floored_log(wa[kept]), floored_log(series[kept]))[0, 1])
-        return series, rho
+    def realise(alpha: float) -> tuple[np.ndarray, np.ndarray, float]:
+        latent = spread * (alpha * x_all + np.sqrt(max(0.0, 1 - alpha * alpha)) * u_all) + shift
+        series, level = scaled_series(latent, total, share)
+        return series, level, float(np.corrcoef(lw_seen, floored_log(series[seen]))[0, 1])
 
     lo, hi = -1.0, 1.0
     best = realise(target)
     for _ in range(30):
         mid = 0.5 * (lo + hi)
-        series, rho = realise(mid)
-        if abs(rho - target) < abs(best[1] - target):
-            best = (series, rho)
-        if abs(rho - target) < 1e-4:
+        trial = realise(mid)
+        if abs(trial[2] - target) < abs(best[2] - target):
+            best = trial
+        if abs(trial[2] - target) < 1e-4:
             break
-        if rho < target:
-            lo = mid
-        else:
-            hi = mid
+        lo, hi = (mid, hi) if trial[2] < target else (lo, mid)
     return best
+
+
+def split_rows(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Split each integer values[i] over the columns of weights[i] (>= 0) by cumulative rounding;
+    every row sums exactly to its value and zero-weight columns get 0."""
+    w = weights / np.maximum(weights.sum(axis=1, keepdims=True), 1e-300)
+    rounded = np.floor(np.cumsum(values[:, None] * w, axis=1) + 0.5)
+    rounded[:, -1] = values
+    return np.diff(rounded, axis=1, prepend=0.0).astype(np.int64)
+
+
+def split_to_tiles(quarters: np.ndarray, group_of_tile: np.ndarray, tile_weight: np.ndarray) -> np.ndarray:
+    """Split each group's integer quarter-hour values over its tiles by cumulative rounding.
+
+    quarters: (n_groups, n_cols) integers; group_of_tile: (n_tiles,) group index, tiles sorted by
+    group; tile_weight: (n_tiles,) summing to 1 within each group. Returns (n_tiles, n_cols)
+    integers whose sum over a group's tiles equals the group's value in every column.
+    """
+    cells = quarters[group_of_tile] * tile_weight[:, None]
+    cum = np.cumsum(cells, axis=0)
+    first = np.flatnonzero(np.r_[True, group_of_tile[1:] != group_of_tile[:-1]])
+    last = np.r_[first[1:] - 1, len(group_of_tile) - 1]
+    before = np.where(first[:, None] > 0, cum[np.maximum(first - 1, 0)], 0.0)
+    group_pos = np.cumsum(np.isin(np.arange(len(group_of_tile)), first)) - 1
+    rounded = np.floor(cum - before[group_pos] + 0.5)
+    rounded[last] = quarters[group_of_tile[last]]
+    previous = np.vstack([np.zeros((1, cells.shape[1])), rounded[:-1]])
+    previous[first] = 0.0
+    return (rounded - previous).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class CityOutages:
+    """One city's outages and quarter-hour shapes on the hour axis (quarter q is in hour q // 4)."""
+
+    quarter_weight: dict[str, np.ndarray]  # service -> (n_hours, 4), rows summing to 1
+    filtered: np.ndarray  # (n_hours * 4,) quarter-hours on the study's zero-filter days
+    outage: np.ndarray  # (n_hours * 4,) Web_Adult outage window on the filter days
+    degraded: dict[str, float]  # service -> volume factor of Tor/YouTube in the outage window
+    dip: np.ndarray  # (n_hours,) log factor of every service on the other anomaly days
+
+
+def outage_quarters(axis: HourAxis, day: int, rng: np.random.Generator) -> np.ndarray:
+    """Quarter-hour indices of a 6-20 quarter-hour outage window on day `day` of the axis."""
+    hours = np.flatnonzero(axis.day_index == day)
+    n_q = 4 * len(hours)
+    length = int(rng.integers(6, 21))
+    start = int(rng.integers(0, n_q - length + 1))
+    return 4 * hours[0] + np.arange(start, start + length)
+
+
+def dip_hours(rng: np.random.Generator) -> tuple[int, int, float]:
+    """Hours [start, end) and volume factor of a degradation on a kept anomaly day."""
+    start = int(rng.integers(0, 18))
+    return start, start + int(rng.integers(3, 7)), float(rng.uniform(0.1, 0.3))
+
+
+def city_outages(axis: HourAxis, anomaly_days: set[dt.date], rng: np.random.Generator) -> CityOutages:
+    """Draw one city's quarter-hour shapes, filter-day outage window and anomaly-day dips."""
+    n_hours = len(axis.hour)
+    weights = {}
+    for service in SERVICES:
+        q = np.clip(1.0 + 0.15 * rng.standard_normal((n_hours, 4)), 0.2, None)
+        weights[service] = q / q.sum(axis=1, keepdims=True)
+    outage = np.zeros(4 * n_hours, dtype=bool)
+    dip = np.zeros(n_hours)
+    for d, day in enumerate(axis.days):
+        if day in STUDY_ZERO_FILTER_DAYS:
+            outage[outage_quarters(axis, d, rng)] = True
+        elif day in anomaly_days:
+            start, end, factor = dip_hours(rng)
+            dip[(axis.day_index == d) & (axis.hour >= start) & (axis.hour < end)] = np.log(factor)
+    degraded = {s: float(rng.uniform(0.2, 0.3)) for s in ("Tor", "YouTube")}
+    filtered = np.repeat(axis.on_days(STUDY_ZERO_FILTER_DAYS), 4)
+    return CityOutages(weights, filtered, outage, degraded, dip)
 
 
 @dataclass(frozen=True)
 class CommuneTarget:
-    """What one commune's synthetic series must reproduce."""
+    """What one commune's study-visible series must reproduce (integer totals, hourly rho)."""
 
     key: str
-    totals: dict[str, float]
+    totals: dict[str, int]
     rho: float
 
 
+@dataclass(frozen=True)
+class CommuneSeries:
+    """One commune's integer quarter-hour series, what the study rule keeps, and the realised rho."""
+
+    quarters: dict[str, np.ndarray]  # service -> (n_hours * 4,)
+    visible: np.ndarray  # (n_hours * 4,) quarter-hours the study rule keeps
+    rho: float
+
+
+def calibrated_tor(
+    wa: np.ndarray, tor_shape: np.ndarray, target: CommuneTarget, share: np.ndarray, offset: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """tor_with_correlation, retried with a few latent spreads when integer rounding (sparse Tor)
+    leaves the realised rho more than 1e-3 from the target; the closest result wins."""
+    best = tor_with_correlation(wa, tor_shape, target.totals["Tor"], target.rho, share, offset=offset)
+    for spread in RETRY_SPREADS:
+        if abs(best[2] - target.rho) <= 1e-3:
+            break
+        trial = tor_with_correlation(wa, tor_shape, target.totals["Tor"], target.rho, share, spread, offset)
+        if abs(trial[2] - target.rho) < abs(best[2] - target.rho):
+            best = trial
+    return best
+
+
+def spread_quarters(
+    visible_hours: np.ndarray, level: np.ndarray, weight: np.ndarray, visible: np.ndarray, factor: np.ndarray
+) -> np.ndarray:
+    """Quarter-hour values: visible hour values split over the visible quarters, and the level x
+    factor (rounded) in the quarters the rule removes."""
+    vis = visible.reshape(-1, 4)
+    seen = split_rows(visible_hours, weight * vis)
+    hidden = np.rint(level[:, None] * weight * factor.reshape(-1, 4)).astype(np.int64)
+    return np.where(vis, seen, hidden).ravel()
+
+
 def commune_series(
-    target: CommuneTarget, axis: HourAxis, kept: np.ndarray, profiles: dict[str, np.ndarray], rng: np.random.Generator
-) -> tuple[dict[str, np.ndarray], float]:
-    """Integer hourly series of the three services for one commune, and the realised rho."""
+    target: CommuneTarget,
+    axis: HourAxis,
+    plan: CityOutages,
+    affected: bool,
+    profiles: dict[str, np.ndarray],
+    rng: np.random.Generator,
+) -> CommuneSeries:
+    """Integer quarter-hour series of the three services for one commune, calibrated on the
+    quarter-hours the study rule keeps."""
     day_noise = rng.normal(0.0, 0.12, size=(len(axis.days), 3))
-    out: dict[str, np.ndarray] = {}
-    base = {s: profiles[s][axis.weekday, axis.hour] for s in SERVICES}
+    base = {s: profiles[s][axis.weekday, axis.hour] + plan.dip for s in SERVICES}
     youtube_log = base["YouTube"] + day_noise[axis.day_index, 0] + rng.normal(0.0, 0.12, len(axis.hour))
     wa_log = base["Web_Adult"] + day_noise[axis.day_index, 1] + rng.normal(0.0, 0.3, len(axis.hour))
-    out["YouTube"] = scaled_series(youtube_log, target.totals["YouTube"], kept)
-    out["Web_Adult"] = scaled_series(wa_log, target.totals["Web_Adult"], kept)
-    tor_shape = base["Tor"] + day_noise[axis.day_index, 2] + rng.normal(0.0, 0.6, len(axis.hour))
-    out["Tor"], rho = tor_with_correlation(out["Web_Adult"], tor_shape, target.totals["Tor"], target.rho, kept)
-    return out, rho
-
-
-def split_to_tiles(
-    hourly: np.ndarray, group_of_tile: np.ndarray, tile_weight: np.ndarray, quarter_weight: np.ndarray
-) -> np.ndarray:
-    """Split each group's integer hourly value over its tiles and four quarter-hours.
-
-    hourly: (n_groups, n_hours) integers; group_of_tile: (n_tiles,) group index, tiles sorted by
-    group; tile_weight: (n_tiles,) summing to 1 within each group; quarter_weight: (n_hours, 4)
-    rows summing to 1. Returns (n_tiles, n_hours * 4) integers whose sum over a group's tiles
-    and an hour's quarters equals that group's hourly value (cumulative rounding).
-    """
-    n_hours = hourly.shape[1]
-    cells = hourly[group_of_tile][:, :, None] * tile_weight[:, None, None] * quarter_weight[None, :, :]
-    # (tiles, hours, 4) -> (hours, tiles * 4): one row per hour, a group's cells contiguous.
-    flat = cells.transpose(1, 0, 2).reshape(n_hours, -1)
-    cum = np.cumsum(flat, axis=1)
-    group_of_cell = np.repeat(group_of_tile, 4)
-    first = np.flatnonzero(np.r_[True, group_of_cell[1:] != group_of_cell[:-1]])
-    before = np.where(first > 0, cum[:, np.maximum(first - 1, 0)], 0.0)
-    starts = np.zeros(flat.shape[1], dtype=np.int64)
-    starts[first] = 1
-    group_pos = np.cumsum(starts) - 1
-    within = cum - before[:, group_pos]
-    rounded = np.floor(within + 0.5)
-    previous = np.concatenate([np.zeros((n_hours, 1)), rounded[:, :-1]], axis=1)
-    previous[:, first] = 0.0
-    values = (rounded - previous).astype(np.int64)
-    return values.reshape(n_hours, -1, 4).transpose(1, 0, 2).reshape(-1, n_hours * 4)
-
-
-def outage_window(rng: np.random.Generator) -> tuple[int, int]:
-    """Hours [start, end) of a synthetic network outage on an anomaly day."""
-    start = int(rng.integers(0, 18))
-    return start, start + int(rng.integers(3, 7))
+    tor_shape = profiles["Tor"][axis.weekday, axis.hour] + day_noise[axis.day_index, 2]
+    tor_shape = tor_shape + rng.normal(0.0, 0.6, len(axis.hour))
+    cut = plan.outage if affected else np.zeros_like(plan.outage)
+    wa_weight = plan.quarter_weight["Web_Adult"] * ~cut.reshape(-1, 4)
+    wa_hours, _ = scaled_series(wa_log, target.totals["Web_Adult"], wa_weight.sum(axis=1))
+    quarters = {"Web_Adult": split_rows(wa_hours, wa_weight).ravel()}
+    visible = ~(plan.filtered & (quarters["Web_Adult"] == 0))
+    vis = visible.reshape(-1, 4)
+    share = {s: (plan.quarter_weight[s] * vis).sum(axis=1) for s in ("Tor", "YouTube")}
+    yt_hours, yt_level = scaled_series(youtube_log, target.totals["YouTube"], share["YouTube"])
+    tor_hours, tor_level, rho = calibrated_tor(wa_hours, tor_shape, target, share["Tor"], plan.dip)
+    for service, hours, level in (("YouTube", yt_hours, yt_level), ("Tor", tor_hours, tor_level)):
+        factor = np.where(cut, plan.degraded[service], 1.0)
+        quarters[service] = spread_quarters(hours, level, plan.quarter_weight[service], visible, factor)
+    return CommuneSeries(quarters, visible, rho)
 
 
 def traffic_path(root: Path, city: str, service: str, day: dt.date, direction: str = "DL") -> Path:
@@ -219,18 +340,17 @@ def write_city_traffic(
     root: Path,
     city: str,
     tiles: pd.DataFrame,
-    series: dict[str, dict[str, np.ndarray]],
+    quarters: dict[str, dict[str, np.ndarray]],
     axis: HourAxis,
-    anomaly_days: set[dt.date],
     rng: np.random.Generator,
 ) -> int:
     """Write one city's files for every service and day; return the number of bytes written.
 
     tiles: tile_id and `group` (commune code or UNASSIGNED) for each tile of the city.
-    series: group -> service -> integer hourly series on `axis`.
+    quarters: group -> service -> integer quarter-hour series on `axis` (4 per hour).
     """
     tiles = tiles.sort_values(["group", "tile_id"]).reset_index(drop=True)
-    groups = sorted(series)
+    groups = sorted(quarters)
     group_index = {g: i for i, g in enumerate(groups)}
     group_of_tile = tiles["group"].map(group_index).to_numpy()
     raw = rng.lognormal(0.0, 1.0, len(tiles))
@@ -238,20 +358,13 @@ def write_city_traffic(
     tile_weight = raw / sums[group_of_tile]
     order = np.argsort(tiles["tile_id"].to_numpy(), kind="stable")
     tile_ids = tiles["tile_id"].to_numpy()[order]
-    outages = {day: outage_window(rng) for day in axis.days if day in anomaly_days}
     written = 0
     for service in SERVICES:
-        hourly = np.stack([series[g][service] for g in groups])
+        per_group = np.stack([quarters[g][service] for g in groups])
         for d, day in enumerate(axis.days):
             hours = np.flatnonzero(axis.day_index == d)
-            q = 1.0 + 0.15 * rng.standard_normal((len(hours), 4))
-            q = np.clip(q, 0.2, None)
-            q /= q.sum(axis=1, keepdims=True)
-            values = split_to_tiles(hourly[:, hours], group_of_tile, tile_weight, q)[order]
-            if day in outages:
-                start, end = outages[day]
-                hour_of_col = np.repeat(axis.hour[hours], 4)
-                values[:, (hour_of_col >= start) & (hour_of_col < end)] = 0
+            cols = slice(4 * hours[0], 4 * (hours[-1] + 1))
+            values = split_to_tiles(per_group[:, cols], group_of_tile, tile_weight)[order]
             path = traffic_path(root, city, service, day)
             path.parent.mkdir(parents=True, exist_ok=True)
             np.savetxt(path, np.column_stack([tile_ids, values]), fmt="%d", delimiter=" ")

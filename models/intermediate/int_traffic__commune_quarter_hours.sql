@@ -1,0 +1,66 @@
+{#- One row per city, commune, service, day of the zero-Web_Adult rule (var zero_web_adult_days)
+    and value position in the file (1-96): the quarter-hour download volume summed over the
+    commune's tiles, the grain at which the study's rule acts (its notebook removed the commune x
+    quarter-hour rows whose Web_Adult sum is 0). Positions are kept as in the file: on the
+    spring-forward day positions 93-96 do not exist (volume null); int_traffic__commune_hours
+    labels them. Lines that cannot be trusted are not summed, as in int_traffic__commune_day_hours;
+    tiles outside every commune are left out. -#}
+
+with tile_days as (
+
+    select * from {{ ref('int_traffic__tile_day_hours') }}
+    where {{ in_dates('traffic_date', var('zero_web_adult_days')) }}
+      and quarantine_reason is null
+
+),
+
+tiles as (
+
+    select * from {{ ref('int_tiles__communes') }}
+    where is_assigned
+
+),
+
+summed as (
+
+    {#- 96 positional sums (one aggregate per list element) rather than unnesting every tile's list. -#}
+    select
+        tile_days.city,
+        tiles.commune_code,
+        tile_days.service,
+        tile_days.traffic_date,
+        any_value(tile_days.local_day_hours) as local_day_hours,
+        {% for i in range(1, 97) -%}
+        sum(tile_days.quarter_hours[{{ i }}]) as q{{ '%02d' % i }}{{ ',' if not loop.last }}
+        {% endfor %}
+    from tile_days
+    inner join tiles
+        on tiles.city = tile_days.city
+       and tiles.tile_id = tile_days.tile_id
+    group by all
+
+),
+
+long as (
+
+    unpivot summed
+    on {% for i in range(1, 97) %}q{{ '%02d' % i }}{{ ', ' if not loop.last }}{% endfor %}
+    into name position_label value dl_volume
+
+),
+
+final as (
+
+    select
+        city,
+        commune_code,
+        service,
+        traffic_date,
+        local_day_hours,
+        substr(position_label, 2)::integer as value_position,
+        dl_volume
+    from long
+
+)
+
+select * from final

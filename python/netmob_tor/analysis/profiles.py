@@ -1,0 +1,77 @@
+"""The processing profiles side by side: Table 2 and Table 1's c row of each profile built in the
+warehouse, beside the published figures. Exploratory area-level associations, no individual or
+causal meaning."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from netmob_tor import published
+
+TABLE1_C_STATS = ("mean", "std", "min", "p25", "p50", "p75", "max")
+
+
+def profile_schemas(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Schema -> processing profile, for every schema of the warehouse with an analysed commune_summary."""
+    rows = con.execute(
+        """
+        select table_schema from information_schema.tables
+        where table_name = 'analysis_correlations' and table_catalog = current_database()
+          and table_schema in (
+              select table_schema from information_schema.tables
+              where table_name = 'commune_summary' and table_catalog = current_database())
+        order by table_schema = 'main' desc, table_schema
+        """
+    ).fetchall()
+    out = {}
+    for (schema,) in rows:
+        profile = con.execute(f'select any_value(processing_profile) from "{schema}".commune_summary').fetchone()[0]
+        out[schema] = profile
+    return out
+
+
+def profile_figures(con: duckdb.DuckDBPyConnection, schema: str) -> pd.Series:
+    """One profile's Table 2 rho (with its n) and Table 1 c row, from the analysis tables of `schema`."""
+    table2 = con.execute(f'select predictor, rho, n from "{schema}".analysis_correlations').df()
+    c_row = con.execute(f"""select * from "{schema}".analysis_correction_factor_summary where variable = 'c'""").df()
+    figures = {f"Table 2 {row.predictor}": row.rho for row in table2.itertuples()}
+    figures["Table 2 n"] = float(table2["n"].max())
+    for stat in TABLE1_C_STATS:
+        figures[f"Table 1 c {stat}"] = float(c_row[stat].iloc[0])
+    figures["Table 1 communes floored"] = float(c_row["n_floored"].iloc[0])
+    return pd.Series(figures)
+
+
+def published_figures() -> pd.Series:
+    """The same figures as published (Table 2, results text, Table 1)."""
+    figures = {f"Table 2 {k}": rho for k, (rho, _) in published.TABLE2.items()}
+    figures["Table 2 log_cpc_tor_lagged_per_1000"] = published.TABLE2_CPC_TOR_LAGGED
+    figures["Table 2 n"] = published.TABLE2_N
+    figures.update({f"Table 1 c {k}": v for k, v in published.TABLE1_C.items()})
+    figures["Table 1 communes floored"] = published.N_FLOORED
+    return pd.Series(figures)
+
+
+def compare_profiles(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """One row per figure: the published value, then one column per profile built (`<schema>: <profile>`)."""
+    columns = {"published": published_figures()}
+    for schema, profile in profile_schemas(con).items():
+        columns[f"{profile} ({schema})"] = profile_figures(con, schema)
+    table = pd.DataFrame(columns)
+    table.index.name = "figure"
+    return table.reset_index()
+
+
+def format_comparison(table: pd.DataFrame) -> str:
+    """The comparison as plain text, 4 decimals (3 for Table 2 correlations, integers for counts)."""
+    lines = ["Processing profiles side by side (exploratory area-level associations; no individual or causal meaning)"]
+    values = table.set_index("figure")
+    width = max(len(f) for f in values.index) + 2
+    heads = [c.split(" (")[0] for c in values.columns]
+    lines.append(f"{'':<{width}}" + "".join(f"{h:>16}" for h in heads))
+    for figure, row in values.iterrows():
+        decimals = 0 if figure.endswith((" n", "floored")) else (3 if figure.startswith("Table 2") else 4)
+        cells = "".join(f"{'':>16}" if pd.isna(v) else f"{v:>16.{decimals}f}" for v in row)
+        lines.append(f"{figure:<{width}}{cells}")
+    return "\n".join(lines)
