@@ -27,6 +27,7 @@ demo: analyze
 analyze: build
 	$(BIN)/netmob-tor analyze
 	$(BIN)/netmob-tor analyze --schema main_corrected
+	$(BIN)/netmob-tor analyze --schema main_preprint
 	$(BIN)/netmob-tor analyze --source released
 	$(BIN)/netmob-tor profiles
 
@@ -56,14 +57,17 @@ data: $(DATA_ROOT)/.complete
 $(DATA_ROOT)/.complete: $(STAMP) $(GENERATOR)
 	$(BIN)/netmob-tor generate --out $(DATA_ROOT) --seed $(SEED) --scale $(SCALE)
 
-# The study profile into the main schema, then the corrected profile beside it (schema main_corrected),
-# built from the same loaded tables without re-reading the raw text.
+# The study profile into the main schema, then beside it (from the same loaded tables, without
+# re-reading the raw text) the corrected profile (schema main_corrected) and the study profile with
+# the preprint's correction factor (schema main_preprint).
 CORRECTED_VARS := --vars '{data_root: "$(DATA_ROOT)", processing_profile: corrected, profile_schema: corrected}'
+PREPRINT_VARS := --vars '{data_root: "$(DATA_ROOT)", correction: preprint, profile_schema: preprint}'
 
 build: data
 	mkdir -p warehouse
 	$(DBT) build $(DBT_VARS)
 	$(DBT) build --selector processing_profile_dependent $(CORRECTED_VARS)
+	$(DBT) build --selector processing_profile_dependent $(PREPRINT_VARS)
 
 # Benchmarks (not part of make test): scales 16, 8, 4 of Nancy over 77 days, 1 and 2 DuckDB threads.
 bench: setup

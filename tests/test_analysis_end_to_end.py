@@ -1,5 +1,7 @@
-"""Raw synthetic files -> dbt -> analysis: Table 2 lands on the published one (the embedded data
-are calibrated to the release), and the CLI stores its tables in the warehouse."""
+"""Raw synthetic files -> dbt -> analysis: under the study profile Table 2 and Table 1's c row land
+on the published ones (a calibration check: the embedded data are calibrated to the release under
+that profile; the independent check of the rules is tests/test_oracle_profiles.py), the other
+profiles built beside it are reported and differ, and the CLI stores its tables in the warehouse."""
 
 from __future__ import annotations
 
@@ -7,9 +9,13 @@ from pathlib import Path
 
 import duckdb
 
+import pytest
+
+from netmob_tor import published
 from netmob_tor.analysis.run import analyze
 from netmob_tor.cli import main
-from netmob_tor.duck import connect
+from netmob_tor.duck import connect, use_schema
+from netmob_tor.paths import default_database
 
 PUBLISHED_TABLE2 = {
     "log_youtube_per_1000": 0.178,
@@ -20,10 +26,42 @@ PUBLISHED_TABLE2 = {
 
 
 def test_table2_end_to_end_matches_published(warehouse: duckdb.DuckDBPyConnection) -> None:
-    table2 = analyze(warehouse, "warehouse")["correlations"].set_index("predictor")
-    for predictor, published in PUBLISHED_TABLE2.items():
-        assert table2.loc[predictor, "n"] == 731
-        assert abs(table2.loc[predictor, "rho"] - published) <= 0.02, (predictor, table2.loc[predictor, "rho"])
+    """Study profile: Table 2 as printed (3 decimals) and Table 1's c row as printed (4 decimals; max 0.002)."""
+    tables = analyze(warehouse, "warehouse")
+    table2 = tables["correlations"].set_index("predictor")
+    for predictor, rho in PUBLISHED_TABLE2.items():
+        assert table2.loc[predictor, "n"] == published.TABLE2_N
+        assert round(table2.loc[predictor, "rho"], 3) == rho, (predictor, table2.loc[predictor, "rho"])
+    c_row = tables["correction_factor_summary"].set_index("variable").loc["c"]
+    for stat, value in published.TABLE1_C.items():
+        digits = 3 if stat == "max" else 4
+        assert round(c_row[stat], digits) == value, (stat, c_row[stat])
+    assert c_row["n_floored"] == published.N_FLOORED
+
+
+def profile_tables(schema: str) -> tuple[str, dict]:
+    """The profile recorded by `schema`'s commune_summary and its Table 1-2 analysis (own read-only connection)."""
+    con = connect(default_database(), read_only=True)
+    try:
+        use_schema(con, schema)
+        profile = con.execute("select distinct processing_profile from commune_summary").fetchall()
+        return profile, analyze(con, "warehouse")
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize(("schema", "profile"), [("main_corrected", "corrected"), ("main_preprint", "study+custom")])
+def test_other_profiles_are_built_beside_and_differ(warehouse: duckdb.DuckDBPyConnection, schema: str, profile: str) -> None:
+    """make build adds the corrected profile and the preprint's correction beside the study profile; their cpc rows differ."""
+    recorded, tables = profile_tables(schema)
+    assert recorded == [(profile,)]
+    study = analyze(warehouse, "warehouse")
+    cpc = {name: t["correlations"].set_index("predictor").loc["log_cpc_per_1000"] for name, t in (("study", study), ("other", tables))}
+    assert cpc["other"]["n"] == cpc["study"]["n"] == published.TABLE2_N
+    assert abs(cpc["other"]["rho"] - cpc["study"]["rho"]) > 1e-4
+    study_c = study["correction_factor_summary"].set_index("variable").loc["c"]
+    other_c = tables["correction_factor_summary"].set_index("variable").loc["c"]
+    assert other_c["n_floored"] != study_c["n_floored"]
 
 
 def test_analyze_cli_writes_tables_and_printed_file(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ TABLE1_C_STATS = ("mean", "std", "min", "p25", "p50", "p75", "max")
 
 
 def profile_schemas(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """Schema -> processing profile, for every schema of the warehouse with an analysed commune_summary."""
+    """Schema -> the processing profile its commune_summary records, for every schema with an analysed commune_summary."""
     rows = con.execute(
         """
         select table_schema from information_schema.tables
@@ -53,12 +53,27 @@ def published_figures() -> pd.Series:
     return pd.Series(figures)
 
 
+def preprint_published_figures() -> pd.Series:
+    """The figures the preprint published for its variant (Table 2 cpc, its lagged version, mean c)."""
+    return pd.Series({
+        "Table 2 log_cpc_per_1000": published.PREPRINT_TABLE2_CPC,
+        "Table 2 log_cpc_tor_lagged_per_1000": published.PREPRINT_TABLE2_CPC_TOR_LAGGED,
+        "Table 1 c mean": published.PREPRINT_MEAN_C,
+    })
+
+
+def column_label(schema: str, profile: str) -> str:
+    """A profile's column heading: the main schema's profile name, else the schema's suffix (`main_preprint` -> `preprint`)."""
+    return profile if schema == "main" else schema.removeprefix("main_")
+
+
 def compare_profiles(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """One row per figure: the published value, then one column per profile built (`<schema>: <profile>`)."""
-    columns = {"published": published_figures()}
+    """One row per figure: the published values (paper, then preprint), then one column per profile built
+    (`<label> (<schema>: <profile>)`)."""
+    columns = {"published": published_figures(), "preprint published": preprint_published_figures()}
     for schema, profile in profile_schemas(con).items():
-        columns[f"{profile} ({schema})"] = profile_figures(con, schema)
-    table = pd.DataFrame(columns)
+        columns[f"{column_label(schema, profile)} ({schema}: {profile})"] = profile_figures(con, schema)
+    table = pd.DataFrame(columns).reindex(published_figures().index)
     table.index.name = "figure"
     return table.reset_index()
 
@@ -69,9 +84,14 @@ def format_comparison(table: pd.DataFrame) -> str:
     values = table.set_index("figure")
     width = max(len(f) for f in values.index) + 2
     heads = [c.split(" (")[0] for c in values.columns]
-    lines.append(f"{'':<{width}}" + "".join(f"{h:>16}" for h in heads))
+    cell = max(16, *(len(h) + 2 for h in heads))
+    lines.append(f"{'':<{width}}" + "".join(f"{h:>{cell}}" for h in heads))
     for figure, row in values.iterrows():
         decimals = 0 if figure.endswith((" n", "floored")) else (3 if figure.startswith("Table 2") else 4)
-        cells = "".join(f"{'':>16}" if pd.isna(v) else f"{v:>16.{decimals}f}" for v in row)
+        cells = "".join(f"{'':>{cell}}" if pd.isna(v) else f"{v:>{cell}.{decimals}f}" for v in row)
         lines.append(f"{figure:<{width}}{cells}")
+    lines.append("Columns: " + "; ".join(values.columns) + ".")
+    lines.append("On the embedded synthetic data only the study profile's commune totals and rho are calibrated to the release; "
+                 "the lagged and preprint correlations are not, so those rows and the other columns illustrate how each "
+                 "choice moves the figures, they do not reproduce the papers.")
     return "\n".join(lines)
