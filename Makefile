@@ -15,6 +15,8 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
+# dbt's colours only on a terminal (a log file or CI gets plain text; $(shell) captures stdout, so stderr is asked).
+export DBT_USE_COLORS ?= $(shell [ -t 2 ] && echo true || echo false)
 DBT := $(BIN)/dbt
 DBT_VARS := --vars '{data_root: "$(DATA_ROOT)"}'
 

@@ -301,20 +301,6 @@ def oracle(
     return result.rename(columns={"Tor": "tor_dl", "Web_Adult": "web_adult_dl", "YouTube": "youtube_dl"}).sort_index()
 
 
-def oracle_hours(
-    data_root: Path,
-    crosswalk: pd.DataFrame,
-    profile: str | Profile = "study",
-    anomalies: pd.DataFrame | None = None,
-    cities: Iterable[str] | None = None,
-    days: Iterable[str | pd.Timestamp] | None = None,
-) -> pd.DataFrame:
-    """The commune x date x hour rows the correlations use, with floored logs and the lag clock."""
-    p = resolve_profile(profile)
-    kept = apply_anomaly_rule(commune_quarters(data_root, crosswalk, p.day_labels, cities, days), p.anomaly_rule, p.filter_days, anomalies)
-    return floored_logs(commune_hours(kept, p.day_labels), p.log_floor)
-
-
 # ---------------------------------------------------------------- the bench's three passes
 
 

@@ -77,3 +77,18 @@
 
   select * from final where n_model <> n_compare
 {% endtest %}
+
+
+{% test not_null_unless_lines_set_aside(model, column_name) %}
+  {#- Fails on rows where the column is null, except in communes whose traffic lines were set aside
+      (int_communes__traffic_line_checks, flagged in commune_summary): there a service can have no
+      trusted line on a day, and its volume is unknown, not zero. -#}
+  with final as (
+      select *
+      from {{ model }}
+      where {{ column_name }} is null
+        and commune_code not in (select commune_code from {{ ref('int_communes__traffic_line_checks') }})
+  )
+
+  select * from final
+{% endtest %}

@@ -42,7 +42,7 @@ def run_dbt(data_root: Path, database: Path, work: Path, select: list[str], vari
     env = {**os.environ, "NETMOB_TOR_DB": str(database), "DBT_PROFILES_DIR": str(project_root())}
     pairs = ", ".join(f"{k}: '{v}'" for k, v in {"data_root": str(data_root), **variables}.items())
     cmd = [
-        str(project_root() / ".venv" / "bin" / "dbt"), "build", "--quiet", "--select", *select,
+        str(project_root() / ".venv" / "bin" / "dbt"), "--no-use-colors", "build", "--quiet", "--select", *select,
         "--exclude", "test_type:unit", "--indirect-selection", "cautious", "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
         "--vars", "{" + pairs + "}", *extra,
     ]

@@ -1,4 +1,6 @@
-"""Incremental loading: a new day of NetMob files is read alone, and the result equals a full rebuild."""
+"""Incremental loading follows the files: a new day is read alone and equals a full rebuild; a
+corrected file replaces its rows on a plain build; removed files and a shortened period leave no
+stale rows and marts that agree; an empty file stops the build with a message that says so."""
 
 from __future__ import annotations
 
@@ -6,6 +8,8 @@ import os
 import shutil
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 
 from netmob_tor.duck import connect
 from netmob_tor.synth.generate import generate
@@ -13,25 +17,55 @@ from netmob_tor.synth.generate import generate
 DAYS = ("20190401", "20190402", "20190403")
 
 
-def build(dbt_build, data_root: Path, database: Path, work: Path, last_day: str, *extra: str) -> None:
+def build(dbt_build, data_root: Path, database: Path, work: Path, last_day: str, *extra: str):
     """Build the traffic chain; the study period ends on `last_day`, so the missing-day test
     expects exactly the days present."""
-    result = dbt_build(
-        data_root, database, work, ["+commune_hour", "study_communes"],
+    return dbt_build(
+        data_root, database, work, ["+commune_hour", "+commune_summary"],
         {"study_start": "2019-04-01", "study_end": last_day}, *extra,
     )
+
+
+def built(dbt_build, data_root: Path, database: Path, work: Path, last_day: str, *extra: str) -> None:
+    """build(), which must succeed."""
+    result = build(dbt_build, data_root, database, work, last_day, *extra)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
 
 def link_days(source: Path, target: Path, days: tuple[str, ...]) -> None:
-    """A data root holding the grid, communes and the traffic files of `days` only."""
-    for name in ("grid", "communes"):
-        shutil.copytree(source / name, target / name)
+    """A data root holding every non-traffic input (grid, communes, small inputs) and the traffic files of `days` only."""
+    for folder in source.iterdir():
+        if folder.is_dir() and not (folder / "Tor").is_dir():
+            shutil.copytree(folder, target / folder.name)
+    link_files(source, target, days)
+
+
+def link_files(source: Path, target: Path, days: tuple[str, ...]) -> None:
+    """Symlink the traffic files of `days` from source into target."""
     for path in source.glob("*/*/*/*_DL.txt"):
         if path.parent.name in days:
             dest = target / path.relative_to(source)
             dest.parent.mkdir(parents=True, exist_ok=True)
             os.symlink(path, dest)
+
+
+def loads(db: Path) -> dict[str, tuple[int, object]]:
+    """Per raw file of the tile-day table: its row count and load time."""
+    con = connect(db, read_only=True)
+    rows = con.execute("select source_file, count(*), max(loaded_at) from int_traffic__tile_day_hours group by 1").fetchall()
+    con.close()
+    return {Path(f).name: (n, at) for f, n, at in rows}
+
+
+def marts(db: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """commune_hour and commune_summary (traffic columns) of one build, in a stable order."""
+    con = connect(db, read_only=True)
+    hours = con.execute("select * exclude (processing_profile, processing_choices) from commune_hour "
+                        "order by commune_code, hour_start_utc").df()
+    summary = con.execute("select commune_code, n_hours, tor_dl, web_adult_dl, youtube_dl, rho from commune_summary "
+                          "where tor_dl is not null order by commune_code").df()
+    con.close()
+    return hours, summary
 
 
 def test_new_day_is_loaded_alone_and_matches_full_rebuild(tmp_path: Path, dbt_build) -> None:
@@ -41,37 +75,74 @@ def test_new_day_is_loaded_alone_and_matches_full_rebuild(tmp_path: Path, dbt_bu
     root.mkdir()
     link_days(full, root, DAYS[:2])
     db = tmp_path / "wh.duckdb"
-    build(dbt_build, root, db, tmp_path, "2019-04-02")
-    con = connect(db, read_only=True)
-    first = con.execute("select count(*), max(loaded_at) from int_traffic__commune_day_hours").fetchone()
-    con.close()
+    built(dbt_build, root, db, tmp_path, "2019-04-02")
+    first = loads(db)
 
-    for path in full.glob("*/*/20190403/*_DL.txt"):
-        dest = root / path.relative_to(full)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        os.symlink(path, dest)
-    build(dbt_build, root, db, tmp_path, "2019-04-03")
-    con = connect(db, read_only=True)
-    per_day = dict(con.execute(
-        "select strftime(traffic_date, '%Y%m%d'), count(distinct loaded_at) from int_traffic__commune_day_hours group by 1"
-    ).fetchall())
-    tile_loads = dict(con.execute(
-        "select strftime(traffic_date, '%Y%m%d'), count(distinct loaded_at) from int_traffic__tile_day_hours group by 1"
-    ).fetchall())
-    old_rows = con.execute(
-        "select count(*) from int_traffic__commune_day_hours where loaded_at <= ?", [first[1]]
-    ).fetchone()[0]
-    incremental = con.execute("select * from commune_hour order by commune_code, hour_start_utc").df()
-    con.close()
-    assert old_rows == first[0]  # the first two days were not re-read or duplicated
-    assert set(per_day) == set(DAYS) and all(n == 1 for n in per_day.values())
-    assert set(tile_loads) == set(DAYS) and all(n == 1 for n in tile_loads.values())  # each raw file parsed once
+    link_files(full, root, DAYS[2:])
+    built(dbt_build, root, db, tmp_path, "2019-04-03")
+    second = loads(db)
+    assert {k: v for k, v in second.items() if k in first} == first  # the first two days were not re-read
+    new = {k: v for k, v in second.items() if k not in first}
+    assert len(new) == 3 and len({at for _, at in new.values()}) == 1  # the new day's three files, read once, together
+    incremental = marts(db)
 
     rebuilt_db = tmp_path / "rebuilt.duckdb"
-    build(dbt_build, root, rebuilt_db, tmp_path, "2019-04-03", "--full-refresh")
-    con = connect(rebuilt_db, read_only=True)
-    rebuilt = con.execute("select * from commune_hour order by commune_code, hour_start_utc").df()
+    built(dbt_build, root, rebuilt_db, tmp_path, "2019-04-03", "--full-refresh")
+    for got, want in zip(incremental, marts(rebuilt_db)):
+        assert len(got) == len(want) > 0
+        assert got.equals(want)
+
+
+def test_corrected_removed_and_empty_files_follow_on_plain_builds(tmp_path: Path, dbt_build) -> None:
+    full = tmp_path / "full"
+    generate(full, seed=12, cities=["Dijon"], days="2019-04-01:2019-04-03", scale=60)
+    root = tmp_path / "root"
+    root.mkdir()
+    link_days(full, root, DAYS)
+    db = tmp_path / "wh.duckdb"
+    built(dbt_build, root, db, tmp_path, "2019-04-03")
+    before, before_hours = loads(db), marts(db)[0]
+
+    # 1. a corrected file replaces its rows on a plain build; no other file is read again
+    name = "Dijon_Tor_20190401_DL.txt"
+    path = root / "Dijon" / "Tor" / "20190401" / name
+    raw = pd.read_csv(path, sep=" ", header=None)
+    path.unlink()
+    raw.iloc[0, 1 + 40] += 1000  # 10:00, first tile of the file
+    np.savetxt(path, raw.to_numpy(), fmt="%d", delimiter=" ")
+    built(dbt_build, root, db, tmp_path, "2019-04-03")
+    after = loads(db)
+    assert after[name][0] == before[name][0] and after[name][1] > before[name][1]
+    assert {k: v for k, v in after.items() if k != name} == {k: v for k, v in before.items() if k != name}
+    con = connect(db, read_only=True)
+    commune = con.execute("select commune_code from int_tiles__communes where city = 'Dijon' and tile_id = ?",
+                          [int(raw.iloc[0, 0])]).fetchone()[0]
     con.close()
-    cols = [c for c in rebuilt.columns if c != "loaded_at"]
-    assert len(incremental) == len(rebuilt) > 0
-    assert incremental[cols].equals(rebuilt[cols])
+    after_hours = marts(db)[0]
+    gap = after_hours["tor_dl"] - before_hours["tor_dl"]
+    hit = (after_hours["commune_code"] == commune) & (after_hours["traffic_date"] == pd.Timestamp("2019-04-01")) & (after_hours["hour_of_day"] == 10)
+    if commune is not None:
+        assert gap[hit].tolist() == [1000] and (gap[~hit] == 0).all()
+    else:
+        assert (gap == 0).all()
+
+    # 2. removed files and a shortened period: no stale rows, and the marts agree with each other
+    shutil.rmtree(root / "Dijon" / "Tor" / "20190403")
+    shutil.rmtree(root / "Dijon" / "Web_Adult" / "20190403")
+    shutil.rmtree(root / "Dijon" / "YouTube" / "20190403")
+    built(dbt_build, root, db, tmp_path, "2019-04-02")
+    assert not [k for k in loads(db) if "20190403" in k]
+    hours, summary = marts(db)
+    assert hours["traffic_date"].max() == pd.Timestamp("2019-04-02")
+    per_commune = hours.groupby("commune_code")[["tor_dl", "web_adult_dl", "youtube_dl"]].sum()
+    summed = summary.set_index("commune_code")[["tor_dl", "web_adult_dl", "youtube_dl"]]
+    assert per_commune.reindex(summed.index).equals(summed)
+    assert (hours.groupby("commune_code").size().reindex(summed.index) == summary.set_index("commune_code")["n_hours"]).all()
+
+    # 3. an empty file stops the build, naming the file
+    empty = root / "Dijon" / "YouTube" / "20190402" / "Dijon_YouTube_20190402_DL.txt"
+    empty.unlink()
+    empty.write_text("")
+    result = build(dbt_build, root, db, tmp_path, "2019-04-02")
+    assert result.returncode != 0
+    assert "empty traffic file (0 bytes)" in result.stdout and "Dijon_YouTube_20190402_DL.txt" in result.stdout

@@ -39,13 +39,15 @@ CITIES = ("Nancy", "Dijon")
 # flags; if `netmob-tor generate --help` does not show them yet, this fixture fails at generation.
 GENERATE_DAYS = "2019-03-30:2019-04-01,2019-05-11:2019-05-13"
 DAYS = [*pd.date_range("2019-03-30", "2019-04-01"), *pd.date_range("2019-05-11", "2019-05-13")]
-SELECT = ["+commune_summary", "+int_communes__traffic_correlations", "+commune_hour"]
+SELECT = ["+commune_summary", "+int_communes__traffic_correlations", "+commune_hour", "+heatmap_weekday_hour"]
 # The generated days are not one contiguous range: the completeness test of the study period does not apply.
 EXCLUDE = ("--exclude", "test_type:unit", "assert_no_missing_traffic_days")
 PROFILE_VARS = {
     "study": {"processing_profile": "study"},
     "corrected": {"processing_profile": "corrected"},
+    "study_again": {"processing_profile": "study"},  # a second, concurrent build of the same inputs: bit-identical marts
 }
+MARTS = ("commune_hour", "commune_summary", "heatmap_weekday_hour")
 CORR_COLUMNS = ["n_hours", "rho", "rho_tor_lagged", "rho_spearman"]
 TOTAL_COLUMNS = ["tor_dl", "web_adult_dl", "youtube_dl"]
 
@@ -146,6 +148,22 @@ def test_profiles_differ(generated: dict[str, object]) -> None:
     assert len(both) > 0
     assert ((study.loc[both, TOTAL_COLUMNS] - corrected.loc[both, TOTAL_COLUMNS]).abs().to_numpy() > 0).any()
     assert (study.loc[both, "n_hours"] != corrected.loc[both, "n_hours"]).any()
+
+
+def test_two_builds_are_bit_identical(generated: dict[str, object]) -> None:
+    """The same inputs and vars give the same marts to the last bit: EXCEPT ALL both ways is empty."""
+    con = connect()
+    try:
+        for name in ("study", "study_again"):
+            con.execute(f"attach '{generated['dbs'][name]}' as {name} (read_only)")
+        for mart in MARTS:
+            n = con.execute(f"select count(*) from study.{mart}").fetchone()[0]
+            assert n > 0, mart
+            for a, b in (("study", "study_again"), ("study_again", "study")):
+                diff = con.execute(f"select count(*) from (select * from {a}.{mart} except all select * from {b}.{mart})").fetchone()[0]
+                assert diff == 0, f"{mart}: {diff} of {n} rows of {a} not in {b}"
+    finally:
+        con.close()
 
 
 # ---------------------------------------------------------------- 2. a hand-written city

@@ -152,3 +152,19 @@ def test_report_names_missing_tables(tmp_path: Path) -> None:
     assert "Table 2 could not be rendered" in text
     for name in ("commune_summary", "heatmap_weekday_hour", "national_context", "analysis_correction_factor_summary"):
         assert name in text
+
+
+def test_data_quality_lists_the_flagged_communes_only() -> None:
+    """The data-quality section names the communes with set-aside lines (commune, code, city, count, reasons), no tile."""
+    from netmob_tor.report.build import _data_quality
+
+    con = duckdb.connect()
+    con.execute("""create table commune_summary as select * from (values
+        ('Alpha', '21001', 'Dijon', 3, 0.01, 'negative traffic value; tile absent from file', true),
+        ('Beta', '21002', 'Dijon', 0, 0.0, null, false)
+    ) as t(commune_name, commune_code, city, n_lines_set_aside, share_lines_set_aside, set_aside_reasons, has_set_aside_lines)""")
+    page = _data_quality(con)
+    assert "1 communes" in page and "Alpha" in page and "21001" in page and "tile absent from file" in page
+    assert "Beta" not in page
+    con.execute("update commune_summary set has_set_aside_lines = false")
+    assert "No traffic line" in _data_quality(con)

@@ -11,7 +11,7 @@ from netmob_tor.duck import connect
 from netmob_tor.synth.generate import generate
 
 VARS = {"study_start": "2019-04-01", "study_end": "2019-04-02"}
-SELECT = ["+commune_hour", "traffic_quarantine", "study_communes"]
+SELECT = ["+commune_hour", "+traffic_quarantine", "+commune_summary", "study_communes"]
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +49,8 @@ def test_corrupt_lines_are_quarantined_and_counted(clean_root: Path, tmp_path: P
     unknown = "99999999 " + lines[2].split(" ", 1)[1]          # tile not in the grid
     empty = lines[3].split(" ")
     empty[40] = ""                                             # an empty field inside the line
-    write_lines(tor, [short, " ".join(negative), unknown, " ".join(empty), *lines[4:]])
+    extra = lines[4] + " 7"                                    # 97 values: one too many
+    write_lines(tor, [short, " ".join(negative), unknown, " ".join(empty), extra, *lines[5:]])
     youtube = root / "Dijon" / "YouTube" / "20190401" / "Dijon_YouTube_20190401_DL.txt"
     yt_lines = lines_of(youtube)
     exponent = yt_lines[0].split(" ")
@@ -62,10 +63,24 @@ def test_corrupt_lines_are_quarantined_and_counted(clean_root: Path, tmp_path: P
     reasons = dict(con.execute("select reason, count(*) from traffic_quarantine group by reason").fetchall())
     assert reasons == {
         "expected 96 quarter-hour values, found 95": 1,
+        "expected 96 quarter-hour values, found 97": 1,
         "negative traffic value": 1,
         "tile not in the city grid": 1,
         "empty quarter-hour value": 1,
+        "tile absent from file": 1,  # the tile whose id was overwritten by 99999999 has no line left
     }
+    # the warnings name the file, the reason and the count
+    assert "WARN assert_no_traffic_lines_set_aside" in result.stdout
+    assert "1 line(s) set aside in " in result.stdout and "Dijon_Tor_20190401_DL.txt: negative traffic value" in result.stdout
+    assert "WARN assert_every_grid_tile_in_every_file" in result.stdout
+    assert "1 grid tile(s) absent from " in result.stdout
+    # the communes they touch are flagged in commune_summary, line for line
+    flagged = con.execute("select count(*), sum(n_lines_set_aside), sum(n_lines_absent) from commune_summary where has_set_aside_lines").fetchone()
+    in_communes = con.execute(
+        "select count(*), count(*) filter (where q.reason = 'tile absent from file') from traffic_quarantine q "
+        "inner join int_tiles__communes t on t.city = q.city and t.tile_id = q.tile_id where t.is_assigned"
+    ).fetchone()
+    assert in_communes[0] >= 1 and (flagged[1], flagged[2]) == in_communes and flagged[0] >= 1
     kept, quarantined = con.execute(
         "select sum(n_tiles), sum(n_quarantined_lines) from int_traffic__commune_day_hours "
         "where service = 'Tor' and traffic_date = date '2019-04-01'"
@@ -88,7 +103,9 @@ def test_duplicate_tile_and_missing_day_fail_the_build(clean_root: Path, tmp_pat
     result = dbt_build(root, tmp_path / "wh.duckdb", tmp_path, SELECT, VARS)
     assert result.returncode != 0
     assert "assert_no_missing_traffic_days" in result.stdout
+    assert "no Web_Adult file for Dijon on 2019-04-02" in result.stdout, result.stdout[-3000:]
     assert "assert_no_tile_repeated_in_a_file" in result.stdout, result.stdout[-3000:]
+    assert f"tile {lines[0].split(' ')[0]} appears 2 times in " in result.stdout and "Dijon_YouTube_20190401_DL.txt" in result.stdout
 
 
 def test_non_numeric_value_is_a_clear_error(clean_root: Path, tmp_path: Path, dbt_build) -> None:
@@ -102,3 +119,18 @@ def test_non_numeric_value_is_a_clear_error(clean_root: Path, tmp_path: Path, db
     assert result.returncode != 0
     assert "Dijon_Web_Adult_20190402_DL.txt" in result.stdout
     assert "N/A" in result.stdout
+
+
+def test_city_without_grid_or_traffic_stops_the_build(clean_root: Path, tmp_path: Path, dbt_build) -> None:
+    """Traffic files for a city with no grid file, and a grid with no traffic, stop the build naming the city."""
+    root = copy_root(clean_root, tmp_path / "root")
+    shutil.copy(root / "grid" / "Dijon.geojson", root / "grid" / "Gridonly.geojson")
+    for path in (root / "Dijon").glob("*/*/*_DL.txt"):
+        target = root / "Trafficonly" / path.relative_to(root / "Dijon").parent / path.name.replace("Dijon", "Trafficonly")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, target)
+    result = dbt_build(root, tmp_path / "wh.duckdb", tmp_path, SELECT, VARS)
+    assert result.returncode != 0
+    assert "assert_every_city_has_grid_and_traffic" in result.stdout, result.stdout[-3000:]
+    assert "traffic files for Trafficonly but no grid file grid/Trafficonly.geojson" in result.stdout
+    assert "grid file grid/Gridonly.geojson but no traffic file for Gridonly" in result.stdout

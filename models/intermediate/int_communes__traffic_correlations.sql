@@ -1,7 +1,10 @@
 {#- One row per commune: the hourly correlations between Web_Adult and Tor download of step 4:
     Pearson on floored ln volumes (the published rho), the same with Tor lagged (pairs whose
     lagged hour is absent are left out), Spearman (Pearson on average ranks), and the preprint's
-    Spearman correlation of the YouTube-differenced logs, plain and with Tor lagged. -#}
+    Spearman correlation of the YouTube-differenced logs, plain and with Tor lagged.
+    Every float aggregate takes its rows in a fixed order (`order by` inside the aggregate): a
+    parallel aggregate adds partial results in whatever order the threads finish, which changes
+    the last bits; ordered, two builds of the same inputs are bit-identical. -#}
 
 with hours as (
 
@@ -15,12 +18,14 @@ final as (
         commune_code,
         count(*) as n_hours,
         count(*) filter (where is_tor_zero) as n_hours_without_tor,
-        corr(ln_web_adult, ln_tor) as rho,
+        corr(ln_web_adult, ln_tor order by hour_start_local) as rho,
         count(ln_tor_lagged) as n_hour_pairs_lagged,
-        corr(ln_web_adult, ln_tor_lagged) as rho_tor_lagged,
-        corr(rank_web_adult, rank_tor) as rho_spearman,
-        corr(rank_web_adult_minus_youtube, rank_tor_minus_youtube) as rho_preprint,
-        corr(rank_web_adult_minus_youtube_lag_pairs, rank_tor_minus_youtube_lagged) as rho_preprint_tor_lagged
+        corr(ln_web_adult, ln_tor_lagged order by hour_start_local) as rho_tor_lagged,
+        corr(rank_web_adult, rank_tor order by hour_start_local) as rho_spearman,
+        corr(rank_web_adult_minus_youtube, rank_tor_minus_youtube order by hour_start_local) as rho_preprint,
+        corr(
+            rank_web_adult_minus_youtube_lag_pairs, rank_tor_minus_youtube_lagged order by hour_start_local
+        ) as rho_preprint_tor_lagged
     from hours
     group by commune_code
 

@@ -29,8 +29,9 @@ sexual_violence as (
         max(rate_per_1000) filter (where year = {{ sv_reference_year }}) as sexual_violence_rate_2019,
         max(coalesce(rate_per_1000, fallback_rate_per_1000)) filter (where year = {{ sv_reference_year }})
             as sexual_violence_rate_2019_with_fallback,
-        avg(rate_per_1000) as sexual_violence_rate_2017_2021,
-        avg(coalesce(rate_per_1000, fallback_rate_per_1000)) as sexual_violence_rate_2017_2021_with_fallback,
+        -- float means in a fixed order: bit-identical rebuilds
+        avg(rate_per_1000 order by year) as sexual_violence_rate_2017_2021,
+        avg(coalesce(rate_per_1000, fallback_rate_per_1000) order by year) as sexual_violence_rate_2017_2021_with_fallback,
         count(rate_per_1000)::integer as n_sexual_violence_years_published
     from crime
     where indicator = '{{ sv_indicator }}'

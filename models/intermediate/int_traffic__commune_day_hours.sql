@@ -1,20 +1,15 @@
-{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
 {#- One row per city, commune (null = tiles outside every commune), service and day: hourly
     download volumes h00..h23 (real local hours) summed over the commune's tiles, still wide. Reads
     the tile-day table (never the raw files). Every day is summed: which days or quarter-hours the
     processing profile keeps is decided downstream (int_traffic__commune_hours), so switching
     profile needs no reload. Lines that cannot be trusted (wrong number of values, negative
     values, a day outside the study period, a tile missing from the grid) are not summed; they
-    are listed in `quarantined_lines` and surface in `traffic_quarantine`. Incremental: a run adds
-    only the tile rows loaded since its last run (the new files); `dbt build --full-refresh`
-    rebuilds everything. #}
+    are listed in `quarantined_lines` and surface in `traffic_quarantine`. A plain table, rebuilt
+    from the tile-day table on every run (a fraction of a second per city): it follows every
+    reloaded or deleted file without incremental bookkeeping. #}
 with tile_days as (
 
     select * from {{ ref('int_traffic__tile_day_hours') }}
-    {% if is_incremental() -%}
-    -- tile rows loaded after this table's last load (min/max metadata skips the older row groups)
-    where loaded_at > (select max(loaded_at) from {{ this }})
-    {%- endif %}
 
 ),
 
@@ -48,7 +43,7 @@ final as (
         service,
         traffic_date,
         any_value(local_day_hours) as local_day_hours,
-        current_timestamp as loaded_at,
+        max(loaded_at) as loaded_at,
         count(*) filter (where reason is null) as n_tiles,
         count(*) filter (where reason is not null) as n_quarantined_lines,
         list({'tile_id': tile_id, 'source_file': source_file, 'reason': reason}) filter (where reason is not null)

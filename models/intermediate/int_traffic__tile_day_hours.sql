@@ -1,10 +1,18 @@
-{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='source_file',
+    on_schema_change='fail',
+    pre_hook="{{ delete_vanished_traffic_files(this) }}"
+) }}
 {#- One row per city, service, day and tile: the quarter-hours summed to the 24 local hours while
     the data is still wide (before any unpivot). This is the only model that reads the raw traffic
     text; everything downstream (communes, top tiles, tile series) reads this table, so the files
     are parsed once. Every day is landed, anomaly days included: which days to drop is a choice
-    made downstream (seed `anomaly_days`) and can change without re-reading the text. In an
-    incremental run, files already loaded are pruned as whole files.
+    made downstream (the processing profile) and can change without re-reading the text. In an
+    incremental run, files already loaded are pruned as whole files; a file whose size,
+    modification time or signature (traffic_file_stamps) changed is read again and replaces its
+    rows, and the rows of a file no longer there are deleted (pre-hook).
     A local day has 24 hours, 23 on the spring-forward day: its file holds 92 values,
     00:00-01:45 then 03:00 onwards, so from the gap hour on the values belong one hour later; the
     hour that does not exist stays null. Nothing is shifted. Lines that cannot be trusted carry a
@@ -17,6 +25,12 @@ with traffic as (
 
     select * from {{ ref('stg_netmob__traffic') }}
     where {{ traffic_file_filter(files) }}
+
+),
+
+file_stamps as (
+
+    {{ traffic_file_stamps_cte(files) }}
 
 ),
 
@@ -85,12 +99,12 @@ checked as (
             when local_day_hours is null then 'date outside the study period'
             when case local_day_hours
                     when 23 then v92 is null or v93 is not null
-                    when 24 then v96 is null
+                    when 24 then v96 is null or v97 is not null
                     else true
                  end
                 then 'expected ' || 4 * local_day_hours || ' quarter-hour values, found '
                     || case
-                        {% for i in range(96, 0, -1) -%}
+                        {% for i in range(97, 0, -1) -%}
                         when v{{ '%02d' % i }} is not null then {{ i }}
                         {% endfor -%}
                         else 0
@@ -113,12 +127,16 @@ final as (
         {% for h in range(24) -%}
         h{{ '%02d' % h }},
         {% endfor -%}
-        daily_dl,
-        quarter_hours,
-        quarantine_reason,
-        source_file,
+        checked.daily_dl,
+        checked.quarter_hours,
+        checked.quarantine_reason,
+        checked.source_file,
+        file_stamps.source_size,
+        file_stamps.source_modified,
+        file_stamps.load_signature,
         current_timestamp as loaded_at
     from checked
+    left join file_stamps using (source_file)
 
 )
 

@@ -60,6 +60,12 @@ controls as (
 
 ),
 
+line_checks as (
+
+    select * from {{ ref('int_communes__traffic_line_checks') }}
+
+),
+
 covered_cities as (
 
     select distinct city from tiles
@@ -124,7 +130,12 @@ joined as (
         correction.c_preprint,
         correction.c * totals.tor_dl as cpc,
         correction.c_tor_lagged,
-        correction.c_tor_lagged * totals.tor_dl as cpc_tor_lagged
+        correction.c_tor_lagged * totals.tor_dl as cpc_tor_lagged,
+        coalesce(line_checks.n_lines_set_aside, 0) as n_lines_set_aside,
+        coalesce(line_checks.n_lines_absent, 0) as n_lines_absent,
+        coalesce(line_checks.share_lines_set_aside, 0) as share_lines_set_aside,
+        line_checks.set_aside_reasons,
+        line_checks.commune_code is not null as has_set_aside_lines
     from study_communes
     inner join covered_cities using (city)
     left join communes using (commune_code)
@@ -133,6 +144,7 @@ joined as (
     left join totals using (commune_code)
     left join correlations using (commune_code)
     left join correction using (commune_code)
+    left join line_checks using (commune_code)
 
 ),
 

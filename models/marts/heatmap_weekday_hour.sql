@@ -62,7 +62,8 @@ sums as (
         sum(commune_hour.youtube_dl) as youtube_dl,
         sum(commune_hour.web_adult_dl) as web_adult_dl,
         sum(commune_hour.tor_dl) as tor_dl,
-        sum(commune_hour.tor_dl * scopes.c) as tor_scaled_dl
+        -- a float sum in a fixed order: bit-identical rebuilds (integer-valued sums are exact anyway)
+        sum(commune_hour.tor_dl * scopes.c order by commune_hour.commune_code, commune_hour.traffic_date) as tor_scaled_dl
     from commune_hour
     inner join scopes using (commune_code)
     group by all

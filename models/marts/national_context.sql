@@ -61,8 +61,9 @@ study_totals as (
         count(*) as study_n_communes,
         sum(population) as study_population,
         sum(tor_dl) as study_tor_dl,
-        sum(cpc) as study_cpc,
-        sum(cpc) / sum(population) * 1000 as study_cpc_per_1000
+        -- float sums in a fixed order: bit-identical rebuilds
+        sum(cpc order by commune_code) as study_cpc,
+        sum(cpc order by commune_code) / sum(population) * 1000 as study_cpc_per_1000
     from summary
 
 ),

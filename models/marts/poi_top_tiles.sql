@@ -49,7 +49,7 @@ per_category as (
         category,
         count(distinct place_id) as n_places,
         count(distinct city || '/' || tile_id) as n_tiles,
-        avg(traffic_per_place) as mean_traffic_per_place
+        avg(traffic_per_place order by place_id) as mean_traffic_per_place  -- ordered: bit-identical rebuilds
     from per_place
     group by service, category
 

@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+import duckdb
+
 from netmob_tor import CAUTION
 from netmob_tor.paths import default_data_root, default_database
 
@@ -102,8 +104,13 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     os.chdir(project_root())  # staging views read the raw files by paths relative to the project
     con = connect(args.database, read_only=True)
+    analysed = con.execute("select count(*) from information_schema.tables where table_name = 'analysis_correlations'").fetchone()[0]
     page = build_report(con, Path(args.out), describe_data_source(Path(args.data_root)))
     print(f"wrote {page}")
+    if not analysed:
+        print(f"netmob-tor report: {args.database} has no analysis_* tables, so the report's analysis sections are empty: "
+              "run `netmob-tor analyze` first", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -123,50 +130,56 @@ def run_delegated(name: str, argv: list[str]) -> int:
     return int(getattr(importlib.import_module(module), function)(argv) or 0)
 
 
+def command(sub: argparse._SubParsersAction, name: str, text: str) -> argparse.ArgumentParser:
+    """A subcommand whose --help gives `text` as its description and shows every default."""
+    return sub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".",
+                          formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
-    parser = argparse.ArgumentParser(prog="netmob-tor", description=__doc__ + " " + CAUTION)
+    parser = argparse.ArgumentParser(prog="netmob-tor", description=__doc__ + " " + CAUTION + " Add --debug anywhere for tracebacks.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    gen = sub.add_parser("generate", help="write the embedded synthetic dataset (real NetMob formats)")
+    gen = command(sub, "generate", "write the embedded synthetic dataset (real NetMob formats)")
     gen.add_argument("--out", default=str(default_data_root()), help="output folder (replaced)")
-    gen.add_argument("--seed", type=int, default=20190316)
-    gen.add_argument("--cities", help="comma-separated subset of the 20 urban areas (default: all)")
+    gen.add_argument("--seed", type=int, default=20190316, help="random seed (same seed, same bytes)")
+    gen.add_argument("--cities", help="comma-separated subset of the 20 urban areas (all when not given)")
     gen.add_argument("--days", help="subset of the study period: comma-separated days and inclusive ranges, "
-                     "e.g. 2019-03-30:2019-04-01,2019-05-12 (default: all 77 days)")
-    gen.add_argument("--scale", default="20", help="'full' (every 100 m tile) or k: keep every k-th tile row and column (default 20)")
+                     "e.g. 2019-03-30:2019-04-01,2019-05-12 (all 77 days when not given)")
+    gen.add_argument("--scale", default="20", help="'full' (every 100 m tile) or k: keep every k-th tile row and column")
     gen.add_argument("--targets", choices=["release", "random"], default="release",
-                     help="calibrate communes to the released totals and rho (default), or to totals and rho "
+                     help="calibrate communes to the released totals and rho, or to totals and rho "
                           "drawn from the seed's own random stream (uncalibrated mode, for non-circular tests)")
     gen.set_defaults(func=cmd_generate)
 
-    inst = sub.add_parser("install-spatial", help="install the DuckDB spatial extension from its wheel")
+    inst = command(sub, "install-spatial", "install the DuckDB spatial extension from its wheel")
     inst.set_defaults(func=cmd_install_spatial)
 
-    sql = sub.add_parser("sql", help="query the warehouse, e.g. netmob-tor sql 'select * from commune_summary limit 5'")
-    sql.add_argument("query")
-    sql.add_argument("--database", default=str(default_database()))
-    sql.add_argument("--max-rows", type=int, default=50)
+    sql = command(sub, "sql", "query the warehouse, e.g. netmob-tor sql 'select * from commune_summary limit 5'")
+    sql.add_argument("query", help="one SQL statement, run read-only")
+    sql.add_argument("--database", default=str(default_database()), help="the warehouse (DuckDB file)")
+    sql.add_argument("--max-rows", type=int, default=50, help="rows printed at most")
     sql.set_defaults(func=cmd_sql)
 
-    ana = sub.add_parser("analyze", help="the statistical layer (Tables 1-3, robustness, PCA, beyond the paper), stored as analysis_* tables")
+    ana = command(sub, "analyze", "the statistical layer (Tables 1-3, robustness, PCA, beyond the paper), stored as analysis_* tables")
     ana.add_argument("--source", choices=["warehouse", "released"], default="warehouse",
                      help="the built commune_summary, or the study's released aggregates (paper mode)")
-    ana.add_argument("--database", default=str(default_database()))
+    ana.add_argument("--database", default=str(default_database()), help="the warehouse (DuckDB file)")
     ana.add_argument("--replicates", type=int, default=200, help="day-block bootstrap replicates (warehouse source)")
     ana.add_argument("--tables-dir", default="report/tables", help="where the printed tables are written")
     ana.add_argument("--schema", default="main",
                      help="the schema of the processing profile to analyse, e.g. main_corrected (built with dbt's "
-                          "profile_schema var); tables are stored there (default: main, the study profile)")
+                          "profile_schema var); tables are stored there (main: the study profile)")
     ana.set_defaults(func=cmd_analyze)
 
-    prof = sub.add_parser("profiles", help="the processing profiles' Table 2 and Table 1 (c) side by side with the published figures")
-    prof.add_argument("--database", default=str(default_database()))
+    prof = command(sub, "profiles", "the processing profiles' Table 2 and Table 1 (c) side by side with the published figures")
+    prof.add_argument("--database", default=str(default_database()), help="the warehouse (DuckDB file)")
     prof.add_argument("--tables-dir", default="report/tables", help="where the printed comparison is written")
     prof.set_defaults(func=cmd_profiles)
 
-    rep = sub.add_parser("report", help="write the static study report (report/index.html)")
-    rep.add_argument("--database", default=str(default_database()))
+    rep = command(sub, "report", "write the static study report (report/index.html)")
+    rep.add_argument("--database", default=str(default_database()), help="the warehouse (DuckDB file)")
     rep.add_argument("--out", default="report", help="output folder")
     rep.add_argument("--data-root", default=str(default_data_root()), help="the data the warehouse was built from")
     rep.set_defaults(func=cmd_report)
@@ -174,19 +187,35 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (_, _, help_text) in DELEGATED.items():
         sub.add_parser(name, help=f"{help_text} (see netmob-tor {name} --help)", add_help=False)
 
-    summ = sub.add_parser("summary", help="headline figures of the built warehouse")
-    summ.add_argument("--database", default=str(default_database()))
+    summ = command(sub, "summary", "headline figures of the built warehouse")
+    summ.add_argument("--database", default=str(default_database()), help="the warehouse (DuckDB file)")
     summ.set_defaults(func=cmd_summary)
     return parser
 
 
+def user_error(error: Exception) -> str:
+    """One line for an error a user can fix: a missing warehouse or table, a locked file, a bad query."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    if "Could not set lock" in str(error):
+        return f"the warehouse is locked by another process (a running dbt build or an open writer): {text}"
+    return f"{type(error).__name__}: {text}"
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the console script."""
+    """Entry point of the console script: user errors print one line (a traceback with --debug)."""
     argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] in DELEGATED:
-        return run_delegated(argv[0], argv[1:])
-    args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    debug = "--debug" in argv
+    argv = [a for a in argv if a != "--debug"]
+    try:
+        if argv and argv[0] in DELEGATED:
+            return run_delegated(argv[0], argv[1:])
+        args = build_parser().parse_args(argv)
+        return int(args.func(args) or 0)
+    except (duckdb.Error, FileNotFoundError, ValueError) as error:
+        if debug:
+            raise
+        print(f"netmob-tor: {user_error(error)} (--debug for the traceback)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

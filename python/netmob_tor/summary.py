@@ -19,9 +19,20 @@ select
     max(cpc_per_1000) as max_cpc_per_1000,
     arg_max(commune_name || ' (' || commune_code || ', ' || city || ')', cpc_per_1000) as max_cpc_commune,
     count(*) filter (where is_small_population) as n_small_population,
+    count(*) filter (where has_set_aside_lines) as n_set_aside_communes,
+    string_agg(commune_name || ' (' || commune_code || ', ' || n_lines_set_aside || ' lines: ' || set_aside_reasons || ')', '; '
+               order by n_lines_set_aside desc, commune_code) filter (where has_set_aside_lines) as set_aside_communes,
     any_value(processing_profile) as processing_profile
 from commune_summary
 """
+
+
+def set_aside_line(n_communes: int, communes: str | None, shown: int = 10) -> str:
+    """The communes whose traffic lines were set aside (has_set_aside_lines), the first `shown` named."""
+    if not n_communes:
+        return "data quality: no traffic line of a study commune's tiles was set aside."
+    named = "; ".join(communes.split("; ")[:shown]) + ("; ..." if n_communes > shown else "")
+    return f"data quality: {n_communes} communes have traffic lines set aside (has_set_aside_lines; see traffic_quarantine): {named}"
 
 
 def headline(database: Path) -> str:
@@ -36,6 +47,7 @@ def headline(database: Path) -> str:
         f"rho (ln Web_Adult vs ln Tor, hourly): mean {row.mean_rho:.4f}; {int(row.n_rho_floored)} communes floored; mean c {row.mean_c:.6f}",
         f"cpc per 1000: mean {row.mean_cpc_per_1000:,.0f}, max {row.max_cpc_per_1000:,.0f} in {row.max_cpc_commune}",
         f"{int(row.n_small_population)} communes under the small-population threshold are flagged (is_small_population).",
+        set_aside_line(int(row.n_set_aside_communes), row.set_aside_communes),
         f"Query: .venv/bin/netmob-tor sql \"select commune_name, city, cpc_per_1000 from commune_summary order by 3 desc limit 10\"",
         CAUTION,
     ]

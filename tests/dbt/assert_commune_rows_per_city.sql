@@ -2,6 +2,8 @@
     area present in the data, and commune_hour has every one of them for every kept hour (outside
     the zero-Web_Adult days of the study's rule, where each commune loses its own quarter-hours). -#}
 
+{{ config(store_failures=true) }}
+
 {%- set partial_days = var('zero_web_adult_days') if processing_choice('anomaly_rule') == 'zero_web_adult' else [] %}
 
 with expected as (

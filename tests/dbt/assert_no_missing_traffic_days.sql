@@ -1,6 +1,9 @@
 {#- Every city present in the data has, for every service, a file for every study day the
     processing profile keeps (every day under the study's rule, the days outside the anomaly_days
-    seed under drop_days): a missing file is an error, listed by city, service and date. -#}
+    seed under drop_days): a missing file is an error, listed by city, service and date. An empty
+    (0-byte) file stops the build earlier, at compile time, with its own message. -#}
+
+{{ config(store_failures=true) }}
 
 with loaded as (
 
@@ -43,7 +46,10 @@ expected as (
 
 final as (
 
-    select expected.*
+    select
+        expected.*,
+        'no ' || expected.service || ' file for ' || expected.city || ' on ' || expected.traffic_date
+            || ' (expected under data_root as <City>/<Service>/<YYYYMMDD>/)' as message
     from expected
     left join loaded using (city, service, traffic_date)
     where loaded.city is null

@@ -1,30 +1,17 @@
-{#- One row per raw traffic line set aside: its file, tile and why. Nothing is dropped silently:
-    these lines are excluded from the sums and listed here (a warning test reports them). -#}
+{#- One row per raw traffic line set aside (int_traffic__set_aside_lines): read but not trusted,
+    or a grid tile absent from its file; its file, tile and why. For audit: tile ids never reach a
+    report. A warning test reports any row with the counts and files. -#}
 
-with commune_days as (
+with set_aside as (
 
-    select * from {{ ref('int_traffic__commune_day_hours') }}
-    where n_quarantined_lines > 0
-
-),
-
-lines as (
-
-    select city, service, traffic_date, unnest(quarantined_lines) as line
-    from commune_days
+    select * from {{ ref('int_traffic__set_aside_lines') }}
 
 ),
 
 final as (
 
-    select
-        city,
-        service,
-        traffic_date,
-        line.tile_id as tile_id,
-        line.source_file as source_file,
-        line.reason as reason
-    from lines
+    select city, service, traffic_date, tile_id, source_file, reason
+    from set_aside
 
 )
 

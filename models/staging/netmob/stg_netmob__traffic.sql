@@ -1,6 +1,7 @@
 {#- One row per city, service, day and tile: the raw quarter-hour volumes, typed, with the
     file's city, service and date parsed from its path. Values stay in file order (v01 = the
-    first quarter-hour of the local day); int_traffic__tile_day_hours maps them to local hours.
+    first quarter-hour of the local day; v97, null on a good line, catches one value too many);
+    int_traffic__tile_day_hours maps them to local hours and checks the count.
     The path is parsed once per file (the `files` CTE, from the same glob as the source) and
     joined on the file name: parsing it on every line costs more than reading the numbers. -#}
 
@@ -35,7 +36,7 @@ renamed as (
     select
         filename as source_file,
         tile_id,
-        {% for i in range(1, 97) -%}
+        {% for i in range(1, 98) -%}
         v{{ '%02d' % i }}{{ ',' if not loop.last }}
         {% endfor %}
     from source

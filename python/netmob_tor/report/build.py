@@ -284,6 +284,20 @@ def _profiles(con: duckdb.DuckDBPyConnection) -> str:
     return note + table.to_html(index=False, float_format=lambda v: f"{v:.4f}", na_rep="", border=0, classes="data")
 
 
+def _data_quality(con: duckdb.DuckDBPyConnection) -> str:
+    """The communes whose traffic lines were set aside (commune_summary.has_set_aside_lines): communes only."""
+    flagged = con.execute(
+        "select commune_name as commune, commune_code as code, city, n_lines_set_aside as lines_set_aside, "
+        "round(100 * share_lines_set_aside, 3) as pct_of_lines, set_aside_reasons as reasons "
+        "from commune_summary where has_set_aside_lines order by n_lines_set_aside desc, commune_code"
+    ).df()
+    if flagged.empty:
+        return "<p>No traffic line of a study commune's tiles was set aside: every file held every tile, and every line was read.</p>"
+    return (f"<p>{len(flagged)} communes rest on traffic files from which lines were set aside (listed in the audit table "
+            "<code>traffic_quarantine</code>); their totals and correlations exclude those lines. Read their figures with care.</p>"
+            + flagged.to_html(index=False, na_rep="", border=0, classes="data"))
+
+
 def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, data_source: str) -> Path:
     """Write out_dir/index.html and out_dir/images/*.png from the warehouse behind `con`; return the page path.
 
@@ -317,6 +331,7 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, data_source: str
         _section("maps", "Maps: cpc per 1000 inhabitants by commune, per urban area",
                  _guard(lambda: _maps(con, present, images, threshold), "The maps")),
         _section("national", f"National context ({STUDY_YEAR})", _guard(lambda: _national(con, present, images), "The national context")),
+        _section("quality", "Data quality: lines set aside", _guard(lambda: _data_quality(con), "The data-quality table")),
         _section("parameters", "Assumptions and parameters", params.html),
     ]
     profile, choices = (con.execute("select any_value(processing_profile), any_value(processing_choices) from commune_summary").fetchone()
@@ -328,7 +343,7 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, data_source: str
                      if run else "no analysis tables stored (run <code>netmob-tor analyze</code>)")
     toc = "".join(f'<li><a href="#{a}">{html.escape(t)}</a></li>' for a, t in [
         ("tables", "Study tables"), ("communes", "Communes"), ("beyond", "Beyond the paper"), ("trends", "Google Trends"),
-        ("temporal", "Day × hour"), ("maps", "Maps"), ("national", "National context"), ("parameters", "Parameters")])
+        ("temporal", "Day × hour"), ("maps", "Maps"), ("national", "National context"), ("quality", "Data quality"), ("parameters", "Parameters")])
     page = f"""<!DOCTYPE html>
 <html lang="en">
 <head>
