@@ -59,6 +59,8 @@ data: $(DATA_ROOT)/.complete
 $(DATA_ROOT)/.complete: $(STAMP) $(GENERATOR)
 	$(BIN)/netmob-tor generate --out $(DATA_ROOT) --seed $(SEED) --scale $(SCALE)
 
+# Each `netmob-tor build` is `dbt build` into a copy of the warehouse, swapped in on success (an open
+# reader never blocks it; a failed build leaves the warehouse as it was).
 # The study profile into the main schema, then beside it (from the same loaded tables, without
 # re-reading the raw text) the corrected profile (schema main_corrected) and the study profile with
 # the preprint's correction factor (schema main_preprint).
@@ -67,9 +69,9 @@ PREPRINT_VARS := --vars '{data_root: "$(DATA_ROOT)", correction: preprint, profi
 
 build: data
 	mkdir -p warehouse
-	$(DBT) build $(DBT_VARS)
-	$(DBT) build --selector processing_profile_dependent $(CORRECTED_VARS)
-	$(DBT) build --selector processing_profile_dependent $(PREPRINT_VARS)
+	$(BIN)/netmob-tor build $(DBT_VARS)
+	$(BIN)/netmob-tor build --selector processing_profile_dependent $(CORRECTED_VARS)
+	$(BIN)/netmob-tor build --selector processing_profile_dependent $(PREPRINT_VARS)
 
 # Benchmarks (not part of make test): scales 16, 8, 4 of Nancy over 77 days, 1 and 2 DuckDB threads.
 bench: setup

@@ -116,6 +116,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 # Subcommands whose options live in their own module: (module, function taking argv, help).
 DELEGATED = {
+    "build": ("netmob_tor.swap_build", "main_build",
+              "dbt build into a copy of the warehouse, swapped in on success: readers never block it or see a half build"),
     "doctor": ("netmob_tor.doctor", "main_doctor", "check a data folder (real or embedded) before a build"),
     "validate": ("netmob_tor.validate", "main_validate", "run the Great Expectations suite on the marts"),
     "bench": ("netmob_tor.bench", "main_bench", "time the build against the scan floor and the notebook baseline"),
