@@ -34,6 +34,7 @@
       in Windows-1252/Latin-1), else 'utf-8'. Var `var_name` overrides the detection. -#}
   {%- set chosen = var(var_name, none) -%}
   {%- if chosen -%}{{- return(chosen) -}}{%- endif -%}
+  {%- if path and path.endswith('.gz') -%}{{- return('utf-8') -}}{%- endif -%}
   {%- if execute and path -%}
     {%- set query -%}
       select regexp_matches(

@@ -68,3 +68,23 @@ def test_each_breakage_is_reported(folder: Path, capsys: pytest.CaptureFixture[s
 
 def test_missing_folder() -> None:
     assert [f.status for f in doctor(Path("/nonexistent/netmob"))] == ["missing"]
+
+
+def test_latin1_ssmsi_doctor_and_build_agree(folder: Path, tmp_path: Path) -> None:
+    """An SSMSI file saved in Latin-1: doctor says it is read as such, and the build reads it, accents intact."""
+    from conftest import run_dbt
+
+    from netmob_tor.duck import connect
+
+    path = next((folder / "ssmsi").glob("*.csv"))
+    path.write_bytes(path.read_text(encoding="utf-8").encode("latin-1"))
+    finding = next(f for f in doctor(folder, parse_days(DAYS)) if f.input == "ssmsi crime")
+    assert finding.status == "ok" and "Latin-1, read as such" in finding.message
+    db = tmp_path / "wh.duckdb"
+    run = run_dbt(folder, db, tmp_path, ["stg_ssmsi__commune_crime"], {})
+    assert run.returncode == 0, run.stdout[-3000:]
+    con = connect(db, read_only=True)
+    indicators = {r[0] for r in con.execute("select distinct indicator from stg_ssmsi__commune_crime").fetchall()}
+    rejected = con.execute("select count(*) from stg_ssmsi__commune_crime where rejection_reason is not null").fetchone()[0]
+    con.close()
+    assert "Usage de stupéfiants" in indicators and rejected == 0

@@ -1,7 +1,8 @@
 """`netmob-tor doctor`: check a data folder before a build (inputs present, readable, traffic coverage).
 
-Reads only headers and a few lines per file, so it is quick on the full licensed dataset. Every
-problem comes with a one-line fix. `convert_xlsx` turns INSEE / ministry xlsx workbooks into the CSV
+Reads only headers and a few lines per file, so it is quick on the full licensed dataset; the build
+itself checks every traffic line (README, "What happens to bad input"). Every problem comes with a
+one-line fix. `convert_xlsx` turns INSEE / ministry xlsx workbooks into the CSV
 the models read (DuckDB's excel extension cannot be installed offline).
 """
 
@@ -301,8 +302,9 @@ def check_traffic(root: Path, days: list[dt.date]) -> list[Finding]:
             label = f"traffic {city}/{service}"
             if missing:
                 findings.append(Finding(label, "missing", f"{len(missing)} of {len(days)} days missing: {compact_days(missing)}",
-                                        f"copy the missing day folders into {root / city / service}/ (or expect those "
-                                        "days to be absent from commune_hour)"))
+                                        f"copy the missing day folders into {root / city / service}/: the build stops on a "
+                                        "missing day (test assert_no_missing_traffic_days), or set study_start/study_end "
+                                        "to the days you have"))
             problems = []
             for day in sorted(d for d in days if d in present):
                 name = f"{city}_{service}_{day:%Y%m%d}_{DIRECTION}.txt"
@@ -317,7 +319,8 @@ def check_traffic(root: Path, days: list[dt.date]) -> list[Finding]:
                 findings.append(Finding(label, "malformed", f"{len(problems)} bad files, first: {problems[0]}",
                                         "replace those files with the originals from the NetMob distribution"))
             elif not missing:
-                findings.append(Finding(label, "ok", f"{len(days)} days, files sampled"))
+                findings.append(Finding(label, "ok", f"{len(days)} days, files sampled (the first {SAMPLE_LINES} lines "
+                                        "of each; the build checks every line and names any it sets aside)"))
     return findings
 
 

@@ -1,5 +1,6 @@
 {#- One row per line of the SSMSI commune file: renamed, decimal comma read, year on 4 digits, and
-    the reason the line is quarantined (null when it is kept). -#}
+    the reason the line is quarantined (null when it is kept). UTF-8 or Latin-1 as detected (var
+    `ssmsi_encoding` overrides; a .gz file is read as UTF-8 unless that var says otherwise). -#}
 
 {%- set lineage = source('ssmsi', 'delinquance_communes') -%}
 {%- set path = input_path('ssmsi_path', ['ssmsi/delinquance_communes.csv', 'ssmsi/*.csv', 'ssmsi/*.csv.gz']) -%}
@@ -11,6 +12,7 @@ with source as (
         row_number() over () + 1 as line_number,
         *
     from read_csv('{{ path }}', delim=';', quote='"', header=true, auto_detect=false, all_varchar=true,
+        encoding='{{ csv_encoding(path, "ssmsi_encoding") }}',
         columns=struct_pack(
             "CODGEO_2023" := 'VARCHAR', "annee" := 'VARCHAR', "classe" := 'VARCHAR', "unité.de.compte" := 'VARCHAR',
             "valeur.publiée" := 'VARCHAR', "faits" := 'VARCHAR', "tauxpourmille" := 'VARCHAR', "complementinfoval" := 'VARCHAR',
