@@ -1,4 +1,6 @@
-"""Bad NetMob input gets a clear error or an accounted quarantine, never a silent drop."""
+"""Bad NetMob lines are set aside and accounted for line by line: every line is summed or listed, the
+warnings name the files, and the communes they touch are flagged. Which faults stop the build and
+which are set aside is the fault suite's (test_fault_suite.py)."""
 
 from __future__ import annotations
 
@@ -92,33 +94,6 @@ def test_corrupt_lines_are_quarantined_and_counted(clean_root: Path, tmp_path: P
     ).fetchone()[0]
     assert yt_quarantined == 0  # the file is searched value by value and the line is kept
     con.close()
-
-
-def test_duplicate_tile_and_missing_day_fail_the_build(clean_root: Path, tmp_path: Path, dbt_build) -> None:
-    root = copy_root(clean_root, tmp_path / "root")
-    yt = root / "Dijon" / "YouTube" / "20190401" / "Dijon_YouTube_20190401_DL.txt"
-    lines = lines_of(yt)
-    write_lines(yt, lines + [lines[0]])                        # the same tile twice
-    shutil.rmtree(root / "Dijon" / "Web_Adult" / "20190402")   # a missing day
-    result = dbt_build(root, tmp_path / "wh.duckdb", tmp_path, SELECT, VARS)
-    assert result.returncode != 0
-    assert "assert_no_missing_traffic_days" in result.stdout
-    assert "no Web_Adult file for Dijon on 2019-04-02" in result.stdout, result.stdout[-3000:]
-    assert "assert_no_tile_repeated_in_a_file" in result.stdout, result.stdout[-3000:]
-    assert f"tile {lines[0].split(' ')[0]} appears 2 times in " in result.stdout and "Dijon_YouTube_20190401_DL.txt" in result.stdout
-
-
-def test_non_numeric_value_is_a_clear_error(clean_root: Path, tmp_path: Path, dbt_build) -> None:
-    root = copy_root(clean_root, tmp_path / "root")
-    wa = root / "Dijon" / "Web_Adult" / "20190402" / "Dijon_Web_Adult_20190402_DL.txt"
-    lines = lines_of(wa)
-    fields = lines[3].split(" ")
-    fields[10] = "N/A"
-    write_lines(wa, lines[:3] + [" ".join(fields)] + lines[4:])
-    result = dbt_build(root, tmp_path / "wh.duckdb", tmp_path, SELECT, VARS)
-    assert result.returncode != 0
-    assert "Dijon_Web_Adult_20190402_DL.txt" in result.stdout
-    assert "N/A" in result.stdout
 
 
 def test_city_without_grid_or_traffic_stops_the_build(clean_root: Path, tmp_path: Path, dbt_build) -> None:

@@ -1,8 +1,9 @@
 """`netmob-tor doctor`: check a data folder before a build (inputs present, readable, traffic coverage).
 
-Reads only headers and a few lines per file, so it is quick on the full licensed dataset; the build
-itself checks every traffic line (README, "What happens to bad input"). Every problem comes with a
-one-line fix. `convert_xlsx` turns INSEE / ministry xlsx workbooks into the CSV
+The small inputs are checked by their headers and first lines; the traffic files are sampled, then
+(unless `--quick`) read line by line by the build's own models and tests in a scratch database, so
+that doctor reports exactly what the build would stop on or set aside (README, "What happens to bad
+input"). Every problem comes with a one-line fix. `convert_xlsx` turns INSEE / ministry xlsx workbooks into the CSV
 the models read (DuckDB's excel extension cannot be installed offline).
 """
 
@@ -280,8 +281,9 @@ def check_traffic_file(path: Path, day: dt.date) -> str | None:
     return None
 
 
-def check_traffic(root: Path, days: list[dt.date]) -> list[Finding]:
-    """NetMob cities present, their grids, and per service the days covered and sampled files."""
+def check_traffic(root: Path, days: list[dt.date], sample: bool = True) -> list[Finding]:
+    """NetMob cities present, their grids, and per service the days covered and (with `sample`) the
+    first lines of each file; without it the files are left to the line-by-line check."""
     cities = sorted(p.name for p in root.iterdir() if p.is_dir() and any((p / s).is_dir() for s in SERVICES))
     if not cities:
         return [Finding("netmob traffic", "missing", "no <City>/<Service>/<YYYYMMDD>/ folders",
@@ -312,26 +314,110 @@ def check_traffic(root: Path, days: list[dt.date]) -> list[Finding]:
                 if not file.exists():
                     problems.append(f"{day}: {name} absent")
                     continue
-                problem = check_traffic_file(file, day)
+                problem = check_traffic_file(file, day) if sample else None
                 if problem:
                     problems.append(f"{file.relative_to(root)} {problem}")
             if problems:
                 findings.append(Finding(label, "malformed", f"{len(problems)} bad files, first: {problems[0]}",
                                         "replace those files with the originals from the NetMob distribution"))
             elif not missing:
-                findings.append(Finding(label, "ok", f"{len(days)} days, files sampled (the first {SAMPLE_LINES} lines "
-                                        "of each; the build checks every line and names any it sets aside)"))
+                checked = f"the first {SAMPLE_LINES} lines of each file sampled" if sample else "every file present"
+                findings.append(Finding(label, "ok", f"{len(days)} days, {checked}"))
+    return findings
+
+
+# --------------------------------------------------------------------------- every line, by the build's own rules
+
+# The build's traffic models and the tests that guard them: reading, the grid crosswalk, the
+# commune-day sums, the set-aside and absent lines (dbt selection syntax).
+TRAFFIC_CHECKS = (
+    "+int_traffic__set_aside_lines", "assert_no_missing_traffic_days", "assert_no_tile_repeated_in_a_file",
+    "assert_every_grid_tile_in_every_file", "assert_no_traffic_lines_set_aside", "assert_every_city_has_grid_and_traffic",
+)
+# What each guarding test means for the data folder: (input label, status); warnings do not stop a build.
+TEST_FINDINGS = {
+    "assert_no_missing_traffic_days": ("traffic days", "missing"),
+    "assert_no_tile_repeated_in_a_file": ("traffic lines", "malformed"),
+    "assert_every_grid_tile_in_every_file": ("traffic lines", "warning"),
+    "assert_no_traffic_lines_set_aside": ("traffic lines", "warning"),
+    "assert_every_city_has_grid_and_traffic": ("grid", "missing"),
+}
+# Inputs without which the build's traffic models cannot run at all (the crosswalk needs the communes).
+LINE_CHECK_NEEDS = ("communes", "netmob traffic")
+LINE_FIX = "replace the file with the original from the NetMob distribution (README, 'What happens to bad input')"
+
+
+def build_messages(stdout: str) -> list[tuple[str, str, str]]:
+    """(FAIL|WARN, test name, message) for each failing row the build printed (macro report_test_failures)."""
+    found, current = [], None
+    for line in stdout.splitlines():
+        head = re.match(r"^(FAIL|WARN) (\S+): \d+ failing row", line.strip())
+        if head:
+            current = head.groups()
+        elif current and line.startswith("  - ") and line.strip() != "- ...":
+            found.append((*current, line[4:].strip()))
+        elif not line.startswith("  "):
+            current = None
+    return found
+
+
+def check_traffic_lines(root: Path, days: list[dt.date]) -> list[Finding]:
+    """Every traffic line, read by the build's own models and checked by its own tests, in a scratch
+    DuckDB (the project's warehouse is not touched): doctor and build cannot disagree."""
+    import json
+    import os
+    import subprocess
+    import tempfile
+
+    from netmob_tor.paths import project_root
+
+    with tempfile.TemporaryDirectory(prefix="netmob-doctor-") as tmp:
+        variables = {"data_root": str(root.resolve()), "study_start": str(days[0]), "study_end": str(days[-1])}
+        cmd = [str(Path(sys.executable).with_name("dbt")), "--no-use-colors", "build", "--quiet", "--select", *TRAFFIC_CHECKS,
+               "--exclude", "test_type:unit", "--indirect-selection", "cautious", "--target-path", f"{tmp}/target",
+               "--log-path", f"{tmp}/logs", "--vars", json.dumps(variables)]
+        env = {**os.environ, "NETMOB_TOR_DB": f"{tmp}/doctor.duckdb", "DBT_PROFILES_DIR": str(project_root())}
+        print(f"reading every traffic line of {root} with the build's rules (a dbt build into a scratch database)...",
+              file=sys.stderr, flush=True)
+        run = subprocess.run(cmd, cwd=project_root(), env=env, capture_output=True, text=True)
+    findings = []
+    for kind, test, message in build_messages(run.stdout):
+        label, status = TEST_FINDINGS.get(test, ("traffic", "malformed" if kind == "FAIL" else "warning"))
+        findings.append(Finding(label, status, message, LINE_FIX if status != "warning" else
+                                "the build sets these lines aside and flags their communes; replace the file to keep them"))
+    if run.returncode != 0 and not [f for f in findings if f.is_problem]:
+        lines = [line.strip() for line in run.stdout.splitlines()]
+        errors = [line for i, line in enumerate(lines)
+                  if (re.search(r"Error|error", line) or (i and re.search(r"(Compilation|Runtime) Error", lines[i - 1])))
+                  and "compiled code at" not in line]
+        where = [line for line in lines if line.startswith("file = ")]
+        detail = " | ".join(errors[-3:] + where[:1]) or run.stderr.strip()[-500:]
+        findings.append(Finding("traffic lines", "malformed", f"the build stops: {detail}", LINE_FIX))
+    if not findings:
+        findings.append(Finding("traffic lines", "ok", "every line read and checked by the build's rules: nothing set aside"))
     return findings
 
 
 # --------------------------------------------------------------------------- entry points
 
-def doctor(data_root: Path, days: list[dt.date] | None = None) -> list[Finding]:
-    """Every check of a data folder; `days` defaults to the study period (77 days)."""
+def doctor(data_root: Path, days: list[dt.date] | None = None, every_line: bool = False) -> list[Finding]:
+    """Every check of a data folder; `days` defaults to the study period (77 days). With `every_line`,
+    the traffic is also read in full by the build's own models and tests (check_traffic_lines),
+    once the other inputs have no problem."""
     root = Path(data_root)
     if not root.is_dir():
         return [Finding("data root", "missing", f"{root} is not a folder", "pass --data-root PATH of the data folder")]
-    return check_small_inputs(root) + check_traffic(root, days or day_range(STUDY_START, STUDY_END))
+    days = days or day_range(STUDY_START, STUDY_END)
+    small = check_small_inputs(root)
+    findings = small + check_traffic(root, days)
+    if every_line:
+        blocking = [f.input for f in findings if f.is_problem and f.input in LINE_CHECK_NEEDS]
+        if blocking:  # the sampled findings stay
+            findings.append(Finding("traffic lines", "warning", f"not read line by line: mend {', '.join(blocking)} first",
+                                    f"netmob-tor doctor --data-root {root} again"))
+        else:  # the build's verdict on every line replaces the sample
+            findings = small + check_traffic(root, days, sample=False) + check_traffic_lines(root, days)
+    return findings
 
 
 def xlsx_rows(path: Path) -> list[list[str]]:
@@ -382,12 +468,14 @@ def main_doctor(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-root", required=True, help="the folder dbt reads (var data_root)")
     parser.add_argument("--days", help="YYYY-MM-DD:YYYY-MM-DD expected traffic days (default: the 77 study days)")
     parser.add_argument("--convert-xlsx", action="store_true", help="first write CSVs for insee/ and elections/ xlsx workbooks")
+    parser.add_argument("--quick", action="store_true",
+                        help="sample the first lines of each traffic file instead of reading every line with the build's rules")
     args = parser.parse_args(argv)
     root = Path(args.data_root)
     if args.convert_xlsx:
         for path in convert_xlsx(root):
             print(f"converted -> {path}")
-    findings = doctor(root, parse_days(args.days))
+    findings = doctor(root, parse_days(args.days), every_line=not args.quick)
     for finding in findings:
         print(finding.line())
     problems = [f for f in findings if f.is_problem]
