@@ -59,3 +59,28 @@ def test_reader_keeps_the_last_good_marts_and_failed_build_changes_nothing(tmp_p
     assert swap_build(dbt_args(root, tmp_path), db) != 0
     assert digest(db) == good
     assert not list(tmp_path.glob("wh.duckdb.building-*"))
+
+
+def test_interrupted_build_changes_nothing(tmp_path: Path) -> None:
+    """A build stopped by Ctrl-C (SIGINT to its process group) leaves the warehouse as it was and no copy behind."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    root = tmp_path / "root"
+    generate(root, seed=22, cities=["Dijon"], days="2019-04-01:2019-04-02", scale=60)
+    db = tmp_path / "wh.duckdb"
+    assert swap_build(dbt_args(root, tmp_path), db) == 0
+    good = digest(db)
+    code = "import sys; from netmob_tor.swap_build import swap_build; sys.exit(swap_build(sys.argv[2:], __import__('pathlib').Path(sys.argv[1])))"
+    proc = subprocess.Popen([sys.executable, "-c", code, str(db), "--full-refresh", *dbt_args(root, tmp_path)], start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not list(tmp_path.glob("wh.duckdb.building-*")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(3)  # dbt is under way on the copy
+    os.killpg(proc.pid, signal.SIGINT)
+    assert proc.wait(timeout=120) != 0
+    assert digest(db) == good
+    assert not list(tmp_path.glob("wh.duckdb.building-*"))

@@ -654,7 +654,8 @@ def write_results(results: list[dict[str, Any]], results_dir: Path, info: dict[s
 
 def build_parser() -> argparse.ArgumentParser:
     """Arguments of `netmob-tor bench`."""
-    parser = argparse.ArgumentParser(prog="netmob-tor bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="netmob-tor bench", description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--scales", default="16,8,4", help="comma-separated generator scales: 'full' or a stride (default 16,8,4: about 7 minutes on 2 cores with data generation; 4,2,full takes about 16 with the data already generated)")
     parser.add_argument("--cities", default="Nancy", help="comma-separated urban areas (default Nancy, the smallest full grid)")
     parser.add_argument("--days", default=None, help="YYYY-MM-DD:YYYY-MM-DD (default: all 77 study days)")

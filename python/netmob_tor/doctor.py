@@ -464,7 +464,8 @@ def parse_days(text: str | None) -> list[dt.date] | None:
 
 def main_doctor(argv: list[str] | None = None) -> int:
     """CLI: print every finding; exit 1 when an input is missing or malformed."""
-    parser = argparse.ArgumentParser(prog="netmob-tor doctor", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="netmob-tor doctor", description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--data-root", required=True, help="the folder dbt reads (var data_root)")
     parser.add_argument("--days", help="YYYY-MM-DD:YYYY-MM-DD expected traffic days (default: the 77 study days)")
     parser.add_argument("--convert-xlsx", action="store_true", help="first write CSVs for insee/ and elections/ xlsx workbooks")

@@ -188,7 +188,8 @@ def validate(database: Path, summary_path: Path | None = None, bounds: StudyBoun
 
 def main_validate(argv: list[str] | None = None) -> int:
     """CLI: validate, print the summary, exit 1 when an expectation fails."""
-    parser = argparse.ArgumentParser(prog="netmob-tor validate", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="netmob-tor validate", description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--database", default=str(default_database()))
     parser.add_argument("--summary", help="markdown summary path (default: validation_summary.md beside the database)")
     args = parser.parse_args(argv)
