@@ -18,7 +18,8 @@ export GX_ANALYTICS_ENABLED := false
 # dbt's colours only on a terminal (a log file or CI gets plain text; $(shell) captures stdout, so stderr is asked).
 export DBT_USE_COLORS ?= $(shell [ -t 2 ] && echo true || echo false)
 DBT := $(BIN)/dbt
-DBT_VARS := --vars '{data_root: "$(DATA_ROOT)"}'
+# --store-failures: every failing test keeps its rows, and the build prints the first ones.
+DBT_VARS := --store-failures --vars '{data_root: "$(DATA_ROOT)"}'
 
 .PHONY: demo test setup data build analyze chromium bench clean
 
@@ -64,8 +65,8 @@ $(DATA_ROOT)/.complete: $(STAMP) $(GENERATOR)
 # The study profile into the main schema, then beside it (from the same loaded tables, without
 # re-reading the raw text) the corrected profile (schema main_corrected) and the study profile with
 # the preprint's correction factor (schema main_preprint).
-CORRECTED_VARS := --vars '{data_root: "$(DATA_ROOT)", processing_profile: corrected, profile_schema: corrected}'
-PREPRINT_VARS := --vars '{data_root: "$(DATA_ROOT)", correction: preprint, profile_schema: preprint}'
+CORRECTED_VARS := --store-failures --vars '{data_root: "$(DATA_ROOT)", processing_profile: corrected, profile_schema: corrected}'
+PREPRINT_VARS := --store-failures --vars '{data_root: "$(DATA_ROOT)", correction: preprint, profile_schema: preprint}'
 
 build: data
 	mkdir -p warehouse

@@ -2,7 +2,8 @@
   {#- on-run-end: for every test that failed or warned and stored its failing rows, print the first
       rows (their `message` column where the test has one, else the row) so that the build names
       the file, day, tile or commune at fault instead of "Got N results". Failing rows are stored
-      in <schema>_dbt_test__audit (store_failures in dbt_project.yml). -#}
+      in <schema>_dbt_test__audit: the singular tests always (their config), every test with
+      `dbt build --store-failures`, which `make build` passes. -#}
   {%- if not execute -%}{{ return('') }}{%- endif -%}
   {%- for result in results
         if result.node.resource_type == 'test' and result.status in ('fail', 'warn') and result.node.relation_name -%}
