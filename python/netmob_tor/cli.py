@@ -53,6 +53,14 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def print_and_save(text: str, out: Path) -> Path:
+    """Print printed tables and keep them in `out` (folders made as needed); return `out`."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text + "\n", encoding="utf-8")
+    print(text)
+    return out
+
+
 def cmd_analyze(args: argparse.Namespace) -> int:
     """Every table of the statistical layer, stored as analysis_* tables and printed."""
     from netmob_tor.analysis.run import analyze_and_store, format_report
@@ -68,10 +76,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     tables = analyze_and_store(con, args.source, replicates=args.replicates)
     text = format_report(tables)
     suffix = args.source if args.schema == "main" else f"{args.source}_{args.schema}"
-    out = Path(args.tables_dir) / f"analysis_{suffix}.txt"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text + "\n", encoding="utf-8")
-    print(text)
+    out = print_and_save(text, Path(args.tables_dir) / f"analysis_{suffix}.txt")
     print(f"\nstored {len(tables)} analysis_* tables in {args.database} (schema {args.schema}); printed tables in {out}")
     return 0
 
@@ -86,10 +91,7 @@ def cmd_profiles(args: argparse.Namespace) -> int:
     table = compare_profiles(con)
     write_tables(con, {"profile_comparison": table}, {"source": "analysis_* tables of each schema", "caution": CAUTION})
     text = format_comparison(table)
-    out = Path(args.tables_dir) / "profiles.txt"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text + "\n", encoding="utf-8")
-    print(text)
+    out = print_and_save(text, Path(args.tables_dir) / "profiles.txt")
     print(f"\nstored analysis_profile_comparison in {args.database}; printed in {out}")
     return 0
 
