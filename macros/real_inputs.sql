@@ -1,12 +1,57 @@
-{#- Locating and reading the small raw inputs under `data_root`, whichever of the documented layouts
-    (embedded default or a real download) the folder holds. See README "Running on the real data". -#}
+{#- Locating and reading the raw inputs under `data_root`, whichever of the documented layouts
+    (embedded default or a real download) the folder holds. Each input's layout is written once, in
+    its source's YAML (`meta.path_var`, `meta.paths`); models read it through source_path(), and
+    `netmob-tor doctor` through netmob_tor.inputs. See README "Running on the real data". -#}
+
+{% macro source_path(source_name, table_name, required=true) -%}
+  {#- Path of the file behind source `source_name.table_name` (also recording the model's
+      dependency on it): the var named by the source's `meta.path_var` when set, else the first of
+      its `meta.paths` (globs under data_root) that matches a file. -#}
+  {%- set relation = source(source_name, table_name) -%}
+  {%- set layout = source_layout(source_name, table_name) -%}
+  {{- return(input_path(layout.path_var, layout.paths, required)) -}}
+{%- endmacro %}
+
+
+{% macro source_globs(source_name, table_name) -%}
+  {#- Every file pattern of a multi-file source (the NetMob traffic and tile grids) under data_root,
+      as quoted SQL strings: its `meta.paths` with `{service}` expanded to each of var `services`
+      and `{direction}` to var `direction`. Records the model's dependency on the source. -#}
+  {%- set relation = source(source_name, table_name) -%}
+  {%- set patterns = [] -%}
+  {%- for path in source_layout(source_name, table_name).paths -%}
+    {%- for service in (var('services') if '{service}' in path else [none]) -%}
+      {%- set expanded = path.replace('{service}', service or '').replace('{direction}', var('direction')) -%}
+      {%- do patterns.append("'" ~ var('data_root') ~ "/" ~ expanded ~ "'") -%}
+    {%- endfor -%}
+  {%- endfor -%}
+  {{- return(patterns) -}}
+{%- endmacro %}
+
+
+{% macro source_layout(source_name, table_name) -%}
+  {#- {path_var, paths} from the source's meta, read from the project's graph; at parse time (no
+      graph yet) a placeholder, since only the dependency matters then. -#}
+  {%- if not execute -%}
+    {{- return({'path_var': none, 'paths': [source_name ~ '/' ~ table_name ~ '/*']}) -}}
+  {%- endif -%}
+  {%- for node in graph.sources.values() if node.source_name == source_name and node.name == table_name -%}
+    {%- set meta = node.config.get('meta', {}) or node.meta -%}
+    {%- if not meta.get('paths') -%}
+      {{- exceptions.raise_compiler_error("source " ~ source_name ~ "." ~ table_name ~ " has no meta.paths in its YAML") -}}
+    {%- endif -%}
+    {{- return({'path_var': meta.get('path_var'), 'paths': meta.get('paths')}) -}}
+  {%- endfor -%}
+  {{- exceptions.raise_compiler_error("no source " ~ source_name ~ "." ~ table_name) -}}
+{%- endmacro %}
+
 
 {% macro input_path(var_name, candidates, required=true) -%}
   {#- Path of one raw input: var `var_name` when set (absolute, or relative to data_root), else the
       first of `candidates` (globs relative to data_root) that matches a file. Resolved at run time;
       at parse time the last candidate stands in. A missing required input fails with the fix. -#}
   {%- set root = var('data_root') -%}
-  {%- set chosen = var(var_name, none) -%}
+  {%- set chosen = var(var_name, none) if var_name else none -%}
   {%- if chosen -%}
     {{- return(chosen if chosen.startswith('/') else root ~ '/' ~ chosen) -}}
   {%- endif -%}

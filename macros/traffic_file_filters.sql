@@ -3,13 +3,9 @@
     every file first). -#}
 
 {% macro traffic_file_patterns() %}
-  {#- The quoted glob patterns of the study's traffic files under data_root, one per service (the
-      same glob as the `netmob.traffic` source's external_location). -#}
-  {%- set patterns = [] -%}
-  {%- for s in var('services') -%}
-    {%- do patterns.append("'" ~ var('data_root') ~ "/*/" ~ s ~ "/*/*_" ~ s ~ "_*_" ~ var('direction') ~ ".txt'") -%}
-  {%- endfor -%}
-  {{ return(patterns) }}
+  {#- The quoted glob patterns of the study's traffic files under data_root, one per service: the
+      layout of source netmob.traffic (its YAML's meta.paths). -#}
+  {{ return(source_globs('netmob', 'traffic')) }}
 {% endmacro %}
 
 

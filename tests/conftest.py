@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from collections.abc import Callable
@@ -37,10 +38,14 @@ def data_root() -> Path:
     return root
 
 
-def run_dbt(data_root: Path, database: Path, work: Path, select: list[str], variables: dict[str, str], *extra: str) -> subprocess.CompletedProcess:
-    """`dbt build` of a selection into its own database, target and log folders (not the warehouse)."""
+def run_dbt(data_root: Path, database: Path, work: Path, select: list[str], variables: dict[str, object], *extra: str) -> subprocess.CompletedProcess:
+    """`dbt build` of a selection into its own database, target and log folders (not the warehouse).
+
+    String vars are passed quoted, others (lists, dicts, numbers, booleans) as JSON.
+    """
     env = {**os.environ, "NETMOB_TOR_DB": str(database), "DBT_PROFILES_DIR": str(project_root())}
-    pairs = ", ".join(f"{k}: '{v}'" for k, v in {"data_root": str(data_root), **variables}.items())
+    pairs = ", ".join(f"{k}: '{v}'" if isinstance(v, str) else f"{k}: {json.dumps(v)}"
+                      for k, v in {"data_root": str(data_root), **variables}.items())
     cmd = [
         str(project_root() / ".venv" / "bin" / "dbt"), "--no-use-colors", "build", "--quiet", "--select", *select,
         "--exclude", "test_type:unit", "--indirect-selection", "cautious", "--target-path", str(work / "target"), "--log-path", str(work / "logs"),

@@ -81,10 +81,10 @@ def test_latin1_ssmsi_doctor_and_build_agree(folder: Path, tmp_path: Path) -> No
     finding = next(f for f in doctor(folder, parse_days(DAYS)) if f.input == "ssmsi crime")
     assert finding.status == "ok" and "Latin-1, read as such" in finding.message
     db = tmp_path / "wh.duckdb"
-    run = run_dbt(folder, db, tmp_path, ["stg_ssmsi__commune_crime"], {})
+    run = run_dbt(folder, db, tmp_path, ["+stg_ssmsi__commune_crime"], {})
     assert run.returncode == 0, run.stdout[-3000:]
     con = connect(db, read_only=True)
     indicators = {r[0] for r in con.execute("select distinct indicator from stg_ssmsi__commune_crime").fetchall()}
-    rejected = con.execute("select count(*) from stg_ssmsi__commune_crime where rejection_reason is not null").fetchone()[0]
+    rejected = con.execute("select count(*) from base_ssmsi__commune_crime where rejection_reason is not null").fetchone()[0]
     con.close()
     assert "Usage de stupéfiants" in indicators and rejected == 0

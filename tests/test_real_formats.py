@@ -16,13 +16,13 @@ from netmob_tor.duck import connect
 from conftest import run_dbt
 
 FIXTURE = Path(__file__).parent / "fixtures" / "real"
-STAGING = {
-    "stg_ign__communes": "ign", "stg_ssmsi__commune_crime": "ssmsi",
-    "stg_insee__department_unemployment": "insee", "stg_insee__epci_poverty": "insee",
-    "stg_insee__commune_indicators": "insee", "stg_elections__presidential_2017_communes": "elections",
-    "stg_overture__places": "overture", "stg_gtrends__region_search_terms": "gtrends",
-    "stg_cybertipline__reports_per_country": "cybertipline",
+PARSED = {  # base_ model (parses and flags) -> folder; its stg_ view selects the kept rows
+    "base_ssmsi__commune_crime": "ssmsi", "base_insee__department_unemployment": "insee",
+    "base_insee__epci_poverty": "insee", "base_insee__commune_indicators": "insee",
+    "base_elections__presidential_2017_communes": "elections", "base_overture__places": "overture",
+    "base_gtrends__region_search_terms": "gtrends", "base_cybertipline__reports_per_country": "cybertipline",
 }
+STAGING = {"stg_ign__communes": "ign", **PARSED, **{"stg_" + m.removeprefix("base_"): f for m, f in PARSED.items()}}
 SELECT = ("+int_crime__commune_rates +int_communes__controls +int_places__categorised "
           "+int_small_inputs__reconciliation stg_ign__communes stg_elections__presidential_2017_candidate_votes")
 
@@ -92,10 +92,10 @@ def test_insee_latin1_bom_na_and_xlsx(wh: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_elections_real_layout(wh: duckdb.DuckDBPyConnection) -> None:
-    rows = dict(wh.execute("select commune_code, is_kept from stg_elections__presidential_2017_communes "
+    rows = dict(wh.execute("select commune_code, is_kept from base_elections__presidential_2017_communes "
                            "where commune_code is not null").fetchall())
     assert rows == {"21231": True, "21003": True, "2A004": True, "69123": True}
-    overseas = wh.execute("select is_overseas_or_abroad, is_kept, rejection_reason from stg_elections__presidential_2017_communes "
+    overseas = wh.execute("select is_overseas_or_abroad, is_kept, rejection_reason from base_elections__presidential_2017_communes "
                           "where department_code_raw = 'ZA'").fetchone()
     assert overseas == (True, False, None)
     # district_controls: parent: Lyon's districts take the city's result, flagged; Le Pen share = 25000 / registered.

@@ -15,28 +15,24 @@ with communes as (
 indicators as (
 
     select * from {{ ref('stg_insee__commune_indicators') }}
-    where is_kept
 
 ),
 
 poverty as (
 
     select * from {{ ref('stg_insee__epci_poverty') }}
-    where is_kept
 
 ),
 
 unemployment as (
 
     select * from {{ ref('stg_insee__department_unemployment') }}
-    where is_kept
 
 ),
 
 election_communes as (
 
     select * from {{ ref('stg_elections__presidential_2017_communes') }}
-    where is_kept
 
 ),
 

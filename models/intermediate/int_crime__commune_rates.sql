@@ -10,7 +10,6 @@
 with crime as (
 
     select * from {{ ref('stg_ssmsi__commune_crime') }}
-    where is_kept
 
 ),
 

@@ -20,7 +20,6 @@ final as (
         main_category in ({% for c in study_categories %}'{{ c }}'{{ ', ' if not loop.last }}{% endfor %})
             as is_study_category
     from places
-    where is_kept
 
 )
 

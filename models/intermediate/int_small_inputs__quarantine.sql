@@ -8,7 +8,7 @@ with ssmsi as (
         line_number,
         commune_code_raw || ' ' || coalesce(year::varchar, '?') || ' ' || coalesce(indicator, '?') as record_key,
         rejection_reason
-    from {{ ref('stg_ssmsi__commune_crime') }}
+    from {{ ref('base_ssmsi__commune_crime') }}
     where rejection_reason is not null
 
 ),
@@ -16,7 +16,7 @@ with ssmsi as (
 insee_departments as (
 
     select 'insee_department_unemployment' as input_name, line_number, department_code as record_key, rejection_reason
-    from {{ ref('stg_insee__department_unemployment') }}
+    from {{ ref('base_insee__department_unemployment') }}
     where rejection_reason is not null
 
 ),
@@ -24,7 +24,7 @@ insee_departments as (
 insee_epci as (
 
     select 'insee_epci_poverty' as input_name, line_number, epci_code as record_key, rejection_reason
-    from {{ ref('stg_insee__epci_poverty') }}
+    from {{ ref('base_insee__epci_poverty') }}
     where rejection_reason is not null
 
 ),
@@ -32,7 +32,7 @@ insee_epci as (
 insee_communes as (
 
     select 'insee_commune_indicators' as input_name, line_number, commune_code as record_key, rejection_reason
-    from {{ ref('stg_insee__commune_indicators') }}
+    from {{ ref('base_insee__commune_indicators') }}
     where rejection_reason is not null
 
 ),
@@ -44,7 +44,7 @@ elections as (
         line_number,
         coalesce(department_code_raw, '?') || ' ' || coalesce(commune_part_code, '?') as record_key,
         rejection_reason
-    from {{ ref('stg_elections__presidential_2017_communes') }}
+    from {{ ref('base_elections__presidential_2017_communes') }}
     where rejection_reason is not null
 
 ),
@@ -52,7 +52,7 @@ elections as (
 places as (
 
     select 'overture_places' as input_name, null::bigint as line_number, coalesce(place_id, '?') as record_key, rejection_reason
-    from {{ ref('stg_overture__places') }}
+    from {{ ref('base_overture__places') }}
     where rejection_reason is not null
 
 ),
@@ -64,7 +64,7 @@ gtrends as (
         line_number,
         region_name || ' / ' || search_term_column as record_key,
         rejection_reason
-    from {{ ref('stg_gtrends__region_search_terms') }}
+    from {{ ref('base_gtrends__region_search_terms') }}
     where rejection_reason is not null
 
 ),
@@ -76,7 +76,7 @@ cybertipline as (
         line_number,
         country_name || ' / ' || coalesce(report_year::varchar, '?') as record_key,
         rejection_reason
-    from {{ ref('stg_cybertipline__reports_per_country') }}
+    from {{ ref('base_cybertipline__reports_per_country') }}
     where rejection_reason is not null
 
 ),

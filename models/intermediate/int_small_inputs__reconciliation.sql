@@ -2,16 +2,16 @@
     named reason. Nothing is dropped silently. -#}
 
 {%- set inputs = [
-    ('ssmsi_commune_crime', 'stg_ssmsi__commune_crime', "null"),
-    ('insee_department_unemployment', 'stg_insee__department_unemployment', "null"),
-    ('insee_epci_poverty', 'stg_insee__epci_poverty', "null"),
-    ('insee_commune_indicators', 'stg_insee__commune_indicators', "null"),
-    ('elections_presidential_2017', 'stg_elections__presidential_2017_communes', "'overseas or abroad (study excludes)'"),
-    ('overture_places', 'stg_overture__places', "null"),
-    ('gtrends_region_search_terms', 'stg_gtrends__region_search_terms', "null"),
-    ('cybertipline_reports', 'stg_cybertipline__reports_per_country', "null"),
+    ('ssmsi_commune_crime', 'base_ssmsi__commune_crime', "null"),
+    ('insee_department_unemployment', 'base_insee__department_unemployment', "null"),
+    ('insee_epci_poverty', 'base_insee__epci_poverty', "null"),
+    ('insee_commune_indicators', 'base_insee__commune_indicators', "null"),
+    ('elections_presidential_2017', 'base_elections__presidential_2017_communes', "'overseas or abroad (study excludes)'"),
+    ('overture_places', 'base_overture__places', "null"),
+    ('gtrends_region_search_terms', 'base_gtrends__region_search_terms', "null"),
+    ('cybertipline_reports', 'base_cybertipline__reports_per_country', "null"),
 ] %}
-{%- set with_code_repair = ['stg_ssmsi__commune_crime', 'stg_insee__department_unemployment', 'stg_insee__commune_indicators'] %}
+{%- set with_code_repair = ['base_ssmsi__commune_crime', 'base_insee__department_unemployment', 'base_insee__commune_indicators'] %}
 
 with quarantine as (
 

@@ -1,5 +1,13 @@
 {#- One row per city and tile: the commune whose polygon contains the tile's centroid (the study's
-    rule), or null for a tile outside every study commune. Such tiles are kept and counted. -#}
+    rule), or null for a tile outside every candidate commune. Such tiles are kept and counted
+    (city_tile_coverage). The candidates follow var `commune_scope`: under `study`, a city's tiles
+    are matched only against the communes the seed study_communes lists for that city, as the
+    study assigned them; under `all`, against every commune of the supplied file. -#}
+
+{%- set scope = var('commune_scope') %}
+{%- if scope not in ('study', 'all') %}
+  {{ exceptions.raise_compiler_error("var commune_scope must be `study` or `all`, not `" ~ scope ~ "`") }}
+{%- endif %}
 
 with tiles as (
 
@@ -13,19 +21,39 @@ communes as (
 
 ),
 
+study_communes as (
+
+    select * from {{ ref('study_communes') }}
+
+),
+
+candidates as (
+
+    {%- if scope == 'study' %}
+    select communes.commune_code, communes.commune_geom, study_communes.city
+    from communes
+    inner join study_communes using (commune_code)
+    {%- else %}
+    select commune_code, commune_geom, null::varchar as city
+    from communes
+    {%- endif %}
+
+),
+
 containing as (
 
     select
         tiles.city,
         tiles.tile_id,
-        communes.commune_code
+        candidates.commune_code
     from tiles
-    left join communes
-        on ST_Contains(communes.commune_geom, tiles.centroid_geom)
+    left join candidates
+        on ST_Contains(candidates.commune_geom, tiles.centroid_geom)
+       and coalesce(candidates.city, tiles.city) = tiles.city
 
 ),
 
-final as (
+assigned as (
 
     select
         city,
@@ -35,6 +63,37 @@ final as (
         min(commune_code) is not null as is_assigned
     from containing
     group by city, tile_id
+
+),
+
+{#- The urban area each commune belongs to: the city holding most of its tiles (ties: alphabetical).
+    Under `study` that is always the tile's own city; under `all` a commune reached by two grids
+    (e.g. Lyon and Saint-Étienne) gets one city, and the traffic of both grids' tiles in it is
+    summed under that city downstream (flagged by n_commune_cities > 1 in commune_summary). -#}
+commune_cities as (
+
+    select
+        commune_code,
+        (list(city order by n_tiles desc, city))[1] as commune_city,
+        count(*) as n_commune_cities
+    from (
+        select commune_code, city, count(*) as n_tiles
+        from assigned
+        where is_assigned
+        group by commune_code, city
+    )
+    group by commune_code
+
+),
+
+final as (
+
+    select
+        assigned.*,
+        commune_cities.commune_city,
+        commune_cities.n_commune_cities
+    from assigned
+    left join commune_cities using (commune_code)
 
 )
 

@@ -6,7 +6,9 @@
     values, a day outside the study period, a tile missing from the grid) are not summed; they
     are listed in `quarantined_lines` and surface in `traffic_quarantine`. A plain table, rebuilt
     from the tile-day table on every run (a fraction of a second per city): it follows every
-    reloaded or deleted file without incremental bookkeeping. #}
+    reloaded or deleted file without incremental bookkeeping. `commune_city` is the urban area the
+    commune belongs to (int_tiles__communes): the tile's own city, except under `commune_scope:
+    all` for a commune reached by two grids, whose rows are summed under it downstream. #}
 with tile_days as (
 
     select * from {{ ref('int_traffic__tile_day_hours') }}
@@ -24,6 +26,7 @@ located as (
     select
         tile_days.*,
         tiles.commune_code,
+        tiles.commune_city,
         coalesce(
             tile_days.quarantine_reason,
             case when tiles.tile_id is null then 'tile not in the city grid' end
@@ -40,6 +43,7 @@ final as (
     select
         city,
         commune_code,
+        any_value(commune_city) as commune_city,
         service,
         traffic_date,
         any_value(local_day_hours) as local_day_hours,

@@ -17,7 +17,10 @@
 
 with commune_days as (
 
-    select * from {{ ref('int_traffic__commune_day_hours') }}
+    {#- rows under the commune's urban area (two grids' rows of a commune summed under one city
+        when `commune_scope: all` lets two cities reach it) -#}
+    select * exclude (city, commune_city), coalesce(commune_city, city) as city
+    from {{ ref('int_traffic__commune_day_hours') }}
     where commune_code is not null
       and not {{ in_dates('traffic_date', quarter_days) }}
 
@@ -32,7 +35,7 @@ quarter_hours as (
 
 anomaly_days as (
 
-    select * from {{ ref('anomaly_days') }}
+    {{ anomaly_days() }}
 
 ),
 

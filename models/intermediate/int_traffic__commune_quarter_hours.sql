@@ -25,7 +25,7 @@ summed as (
 
     {#- 96 positional sums (one aggregate per list element) rather than unnesting every tile's list. -#}
     select
-        tile_days.city,
+        coalesce(tiles.commune_city, tile_days.city) as city,
         tiles.commune_code,
         tile_days.service,
         tile_days.traffic_date,

@@ -13,7 +13,7 @@ with tile_hours as (
 
 anomaly_days as (
 
-    select * from {{ ref('anomaly_days') }}
+    {{ anomaly_days() }}
 
 ),
 

@@ -1,11 +1,18 @@
 {#- One row per commune, local day and hour of the day under the processing profile: download
     volumes of Tor, Web_Adult and YouTube summed over the commune's tiles and the hour's kept
-    quarter-hours (int_traffic__commune_hours applies the profile). Exploratory area-level data:
-    no individual meaning. -#}
+    quarter-hours (int_traffic__commune_hours applies the profile), and the floored logs of
+    Web_Adult and Tor that the commune's rho correlates (int_commune_hours__log_lag_rank).
+    Exploratory area-level data: no individual meaning. -#}
 
 with commune_hours as (
 
     select * from {{ ref('int_traffic__commune_hours') }}
+
+),
+
+logs as (
+
+    select * from {{ ref('int_commune_hours__log_lag_rank') }}
 
 ),
 
@@ -23,8 +30,11 @@ final as (
         {% for service in var('services') -%}
         {{ service | lower }}_dl,
         {% endfor -%}
+        logs.ln_web_adult,
+        logs.ln_tor,
         {{ processing_profile_columns() }}
     from commune_hours
+    left join logs using (commune_code, hour_start_local, hour_start_utc)
 
 )
 

@@ -3,7 +3,7 @@
 
 with summary as (
 
-    select commune_code, population from {{ ref('commune_summary') }}
+    select commune_code, population from {{ ref('int_communes__estimates') }}
 
 ),
 

@@ -6,13 +6,13 @@
 
 with commune_hour as (
 
-    select * from {{ ref('commune_hour') }}
+    select * from {{ ref('int_traffic__commune_hours') }}
 
 ),
 
 summary as (
 
-    select * from {{ ref('commune_summary') }}
+    select * from {{ ref('int_communes__estimates') }}
 
 ),
 

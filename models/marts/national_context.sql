@@ -18,7 +18,7 @@ capita as (
 
 summary as (
 
-    select * from {{ ref('commune_summary') }}
+    select * from {{ ref('int_communes__estimates') }}
 
 ),
 

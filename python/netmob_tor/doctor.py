@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from netmob_tor import CAUTION
+from netmob_tor.inputs import describe, find_input
 
 SERVICES = ("Tor", "Web_Adult", "YouTube")
 DIRECTION = "DL"
@@ -60,13 +61,6 @@ class Finding:
 
 # --------------------------------------------------------------------------- file helpers
 
-def first_match(root: Path, patterns: list[str]) -> Path | None:
-    """The first file matching one of the glob patterns (in order), or None."""
-    for pattern in patterns:
-        found = sorted(p for p in root.glob(pattern) if p.is_file())
-        if found:
-            return found[0]
-    return None
 
 
 def detect_encoding(path: Path, n_bytes: int = 1 << 20) -> str:
@@ -101,9 +95,9 @@ def split_fields(line: str, delimiter: str) -> list[str]:
 
 def check_communes(root: Path) -> list[Finding]:
     """IGN ADMIN-EXPRESS communes (shapefile, GeoPackage or the embedded GeoJSON) and districts."""
-    path = first_match(root, ["communes/COMMUNE.shp", "communes/*.gpkg", "communes/communes.geojson"])
+    path = find_input(root, "ign.communes")
     if path is None:
-        return [Finding("communes", "missing", "no communes/COMMUNE.shp, communes/*.gpkg or communes/communes.geojson",
+        return [Finding("communes", "missing", f"none of {describe('ign.communes')}",
                         "download IGN ADMIN-EXPRESS (geoservices.ign.fr/adminexpress) and copy COMMUNE.* into "
                         f"{root / 'communes'}/")]
     if path.suffix == ".shp":
@@ -127,7 +121,7 @@ def check_communes(root: Path) -> list[Finding]:
         return [Finding("communes", "malformed", f"{path.name} lacks fields {sorted(needed - cols)}",
                         "use IGN ADMIN-EXPRESS (COG edition 2023), whose COMMUNE layer has these fields")]
     findings = [Finding("communes", "ok", f"{path.relative_to(root)}: {n} communes")]
-    districts = first_match(root, ["communes/ARRONDISSEMENT_MUNICIPAL.shp"])
+    districts = find_input(root, "ign.municipal_districts")
     if path.suffix == ".shp" and districts is None:
         findings.append(Finding("municipal districts", "warning",
                                 "no communes/ARRONDISSEMENT_MUNICIPAL.shp: Paris, Lyon and Marseille stay whole cities",
@@ -135,12 +129,13 @@ def check_communes(root: Path) -> list[Finding]:
     return findings
 
 
-def check_delimited(root: Path, name: str, patterns: list[str], delimiter: str, expected: tuple[str, ...] | int,
+def check_delimited(root: Path, name: str, source: str, delimiter: str, expected: tuple[str, ...] | int,
                     fix_missing: str) -> list[Finding]:
-    """A delimited text input: present, header as expected, sampled lines with the header's field count."""
-    path = first_match(root, patterns)
+    """A delimited text input (source table `source`): present, header as expected, sampled lines with
+    the header's field count."""
+    path = find_input(root, source)
     if path is None:
-        return [Finding(name, "missing", f"none of {', '.join(patterns)}", fix_missing)]
+        return [Finding(name, "missing", f"none of {describe(source)}", fix_missing)]
     encoding = detect_encoding(path)
     lines = [line for line in head_lines(path, 200, encoding) if line.strip()]
     if not lines:
@@ -167,19 +162,19 @@ def check_insee(root: Path) -> list[Finding]:
     """The three INSEE exports: CSV present (or an xlsx to convert), column count."""
     findings = []
     for file_name, (n_cols, what, where) in INSEE_FILES.items():
-        if not (root / "insee" / file_name).exists() and any((root / "insee").glob("*.xlsx")):
+        source = "insee." + file_name.removesuffix(".csv")
+        if find_input(root, source) is None and any((root / "insee").glob("*.xlsx")):
             findings.append(Finding(f"insee {what}", "missing", f"insee/{file_name} absent but an xlsx workbook is there",
                                     f"netmob-tor doctor --data-root {root} --convert-xlsx"))
             continue
-        findings += check_delimited(root, f"insee {what}", [f"insee/{file_name}"], ";", n_cols,
+        findings += check_delimited(root, f"insee {what}", source, ";", n_cols,
                                     f"export it as CSV from {where} and save it as {root / 'insee' / file_name}")
     return findings
 
 
 def check_elections(root: Path) -> list[Finding]:
     """The ministry's 2017 first-round commune file: a header line naming the needed columns."""
-    patterns = ["elections/presidentielle_2017_t1_communes.csv", "elections/*.csv", "elections/*.txt"]
-    path = first_match(root, patterns)
+    path = find_input(root, "elections.presidentielle_2017_t1_communes")
     if path is None:
         fix = (f"netmob-tor doctor --data-root {root} --convert-xlsx" if any((root / "elections").glob("*.xlsx"))
                else "download 'Résultats du 1er tour par communes' (data.gouv.fr, présidentielle 2017), save as CSV "
@@ -200,7 +195,7 @@ def check_elections(root: Path) -> list[Finding]:
 
 def check_places(root: Path) -> list[Finding]:
     """Overture Places parquet with the 2023 nested fields."""
-    path = first_match(root, ["overture/places.parquet", "overture/**/*.parquet"])
+    path = find_input(root, "overture.places")
     if path is None:
         return [Finding("overture places", "missing", "no overture/*.parquet",
                         f"download Overture Places (2023 release, theme=places) cut to France into {root / 'overture'}/")]
@@ -222,15 +217,15 @@ def check_small_inputs(root: Path) -> list[Finding]:
     """Every small input of the study."""
     return (
         check_communes(root)
-        + check_delimited(root, "ssmsi crime", ["ssmsi/delinquance_communes.csv", "ssmsi/*.csv"], ";", SSMSI_HEADER,
+        + check_delimited(root, "ssmsi crime", "ssmsi.delinquance_communes", ";", SSMSI_HEADER,
                           "download the SSMSI commune base (data.gouv.fr, 'Bases statistiques communale … de la "
                           f"délinquance enregistrée'), CSV, into {root / 'ssmsi'}/")
         + check_insee(root)
         + check_elections(root)
         + check_places(root)
-        + check_delimited(root, "google trends", ["gtrends/gtrends_regions.csv", "gtrends/*.csv"], ";", ("geoName", "code_reg"),
+        + check_delimited(root, "google trends", "gtrends.gtrends_regions", ";", ("geoName", "code_reg"),
                           f"copy the study's intial_anaysis_gtrends.csv to {root / 'gtrends' / 'gtrends_regions.csv'}")
-        + check_delimited(root, "cybertipline", ["cybertipline/ocse-reports-per-country.csv", "cybertipline/*.csv"], ",",
+        + check_delimited(root, "cybertipline", "cybertipline.reports_per_country", ",",
                           ("country", "iso3"), "download ocse-reports-per-country.csv (Diaphanous, Zenodo) into "
                           f"{root / 'cybertipline'}/")
     )

@@ -1,5 +1,5 @@
 {#- Expected row counts per city: commune_summary has exactly the study's communes of each urban
-    area present in the data, and commune_hour has every one of them for every kept hour (outside
+    area present in the data (under `commune_scope: all`, every commune its tiles reach), and commune_hour has every one of them for every kept hour (outside
     the zero-Web_Adult days of the study's rule, where each commune loses its own quarter-hours). -#}
 
 {{ config(store_failures=true) }}
@@ -8,10 +8,17 @@
 
 with expected as (
 
+    {%- if var('commune_scope') == 'study' %}
     select city, count(*) as n_expected
     from {{ ref('study_communes') }}
     where city in (select distinct city from {{ ref('int_tiles__communes') }})
     group by city
+    {%- else %}
+    select commune_city as city, count(distinct commune_code) as n_expected
+    from {{ ref('int_tiles__communes') }}
+    where is_assigned
+    group by commune_city
+    {%- endif %}
 
 ),
 

@@ -37,7 +37,7 @@ expected as (
     from cities cross join services cross join days
     {%- if processing_choice('anomaly_rule') == 'drop_days' %}
     where not exists (
-        select 1 from {{ ref('anomaly_days') }} as a
+        select 1 from ({{ anomaly_days() }}) as a
         where a.anomaly_date = days.traffic_date and a.city in ('*', cities.city)
     )
     {%- endif %}

@@ -1,54 +1,17 @@
-{#- One row per country and year: NCMEC CyberTipline reports, thousands separators removed, and the
-    reason the value is quarantined (null when kept). -#}
+{#- The rows of base_cybertipline__reports_per_country that are loaded: the lines kept (no rejection_reason). The others are listed in
+    int_small_inputs__quarantine (or counted as excluded in int_small_inputs__reconciliation). -#}
 
-{%- set lineage = source('cybertipline', 'reports_per_country') -%}
-{%- set path = input_path('cybertipline_path', ['cybertipline/ocse-reports-per-country.csv', 'cybertipline/*.csv']) %}
+with base as (
 
-with source as (
-
-    select row_number() over () + 1 as line_number, *
-    from read_csv('{{ path }}', delim=',', quote='"', header=true, all_varchar=true)
-
-),
-
-filled as (
-
-    {#- Empty cells become '' so that the unpivot keeps them (it drops nulls). -#}
-    select line_number, country, iso3, coalesce(columns(* exclude (line_number, country, iso3)), '')
-    from source
-
-),
-
-unpivoted as (
-
-    unpivot filled
-    on columns(* exclude (line_number, country, iso3))
-    into name report_year_text value reports_text
-
-),
-
-checked as (
-
-    select
-        line_number,
-        trim(country) as country_name,
-        trim(iso3) as country_iso3,
-        try_cast(report_year_text as integer) as report_year,
-        try_cast(replace(replace(trim(reports_text), ',', ''), ' ', '') as bigint) as cybertipline_reports,
-        {{ reasons([
-            ("try_cast(report_year_text as integer) is null", 'year column not a year'),
-            ("nullif(trim(reports_text), '') is not null and try_cast(replace(replace(trim(reports_text), ',', ''), ' ', '') as bigint) is null",
-                'non-numeric value'),
-            ("try_cast(replace(replace(trim(reports_text), ',', ''), ' ', '') as bigint) < 0", 'negative count'),
-        ]) }} as rejection_reason
-    from unpivoted
+    select * from {{ ref('base_cybertipline__reports_per_country') }}
 
 ),
 
 final as (
 
-    select *, rejection_reason is null as is_kept
-    from checked
+    select * exclude (rejection_reason, is_kept)
+    from base
+    where is_kept
 
 )
 

@@ -3,7 +3,7 @@
 
 with communes as (
 
-    select * from {{ ref('stg_elections__presidential_2017_communes') }}
+    select * from {{ ref('base_elections__presidential_2017_communes') }}
     where rejection_reason is null
 
 ),

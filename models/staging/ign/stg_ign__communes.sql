@@ -1,9 +1,11 @@
 {#- One row per commune polygon (municipal districts of Paris, Lyon and Marseille in place of their
-    city, as the study treats them): ADMIN-EXPRESS fields renamed, geometry in WGS84. -#}
+    city, as the study treats them): the file's properties renamed (their names are vars
+    `commune_fields` and `district_fields`, ADMIN-EXPRESS by default), geometry in WGS84. -#}
 
-{%- set lineage = source('ign', 'communes') -%}
-{%- set communes_file = input_path('communes_path', ['communes/COMMUNE.shp', 'communes/*.gpkg', 'communes/communes.geojson']) -%}
-{%- set districts_file = input_path('districts_path', ['communes/ARRONDISSEMENT_MUNICIPAL.shp', 'communes/*.gpkg'], required=false) %}
+{%- set communes_file = source_path('ign', 'communes') -%}
+{%- set districts_file = source_path('ign', 'municipal_districts', required=false) -%}
+{%- set f = var('commune_fields') -%}
+{%- set d = var('district_fields') %}
 
 with communes_layer as (
 
@@ -22,14 +24,18 @@ districts_layer as (
 commune_rows as (
 
     select
-        {{ commune_code('INSEE_COM') }} as commune_code,
-        NOM::varchar as commune_name,
-        {{ department_code('INSEE_DEP::varchar') }} as department_code,
-        SIREN_EPCI::varchar as epci_code,
-        POPULATION::bigint as population,
+        {{ commune_code(f.code) }} as commune_code,
+        {{ f.name }}::varchar as commune_name,
+        {%- if f.department %}
+        {{ department_code(f.department ~ '::varchar') }} as department_code,
+        {%- else %}
+        left({{ commune_code(f.code) }}, 2) as department_code,
+        {%- endif %}
+        {{ (f.epci ~ '::varchar') if f.epci else 'null::varchar' }} as epci_code,
+        {{ f.population }}::bigint as population,
         false as is_municipal_district,
         null::varchar as parent_commune_code,
-        length(trim(INSEE_COM::varchar)) < 5 as is_code_repaired,
+        length(trim({{ f.code }}::varchar)) < 5 as is_code_repaired,
         {{ to_wgs84('geom') }} as commune_geom
     from communes_layer
 
@@ -39,18 +45,18 @@ district_rows as (
 
     {% if districts_file %}
     select
-        {{ commune_code('districts_layer.INSEE_ARM') }} as commune_code,
-        districts_layer.NOM::varchar as commune_name,
-        left({{ commune_code('districts_layer.INSEE_ARM') }}, 2) as department_code,
+        {{ commune_code('districts_layer.' ~ d.code) }} as commune_code,
+        districts_layer.{{ d.name }}::varchar as commune_name,
+        left({{ commune_code('districts_layer.' ~ d.code) }}, 2) as department_code,
         commune_rows.epci_code,
-        districts_layer.POPULATION::bigint as population,
+        districts_layer.{{ d.population }}::bigint as population,
         true as is_municipal_district,
-        {{ commune_code('districts_layer.INSEE_COM') }} as parent_commune_code,
-        length(trim(districts_layer.INSEE_ARM::varchar)) < 5 as is_code_repaired,
+        {{ commune_code('districts_layer.' ~ d.parent) }} as parent_commune_code,
+        length(trim(districts_layer.{{ d.code }}::varchar)) < 5 as is_code_repaired,
         {{ to_wgs84('districts_layer.geom') }} as commune_geom
     from districts_layer
     left join commune_rows
-        on commune_rows.commune_code = {{ commune_code('districts_layer.INSEE_COM') }}
+        on commune_rows.commune_code = {{ commune_code('districts_layer.' ~ d.parent) }}
     {% else %}
     select * from commune_rows where false
     {% endif %}

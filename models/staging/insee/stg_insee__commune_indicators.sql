@@ -1,37 +1,17 @@
-{#- One row per line of the INSEE commune export: population density 2020 and share of singles aged
-    15+ 2020 (a share), and the reason the line is quarantined (null when it is kept). -#}
+{#- The rows of base_insee__commune_indicators that are loaded: the lines kept (no rejection_reason). The others are listed in
+    int_small_inputs__quarantine (or counted as excluded in int_small_inputs__reconciliation). -#}
 
-{%- set lineage = source('insee', 'indicateurs_communes') -%}
-{%- set path = input_path('insee_communes_path', ['insee/indicateurs_communes.csv']) %}
+with base as (
 
-with source as (
-
-    {{ read_insee_export(path, ['density', 'singles']) }}
-
-),
-
-parsed as (
-
-    select
-        line_number,
-        {{ commune_code('code') }} as commune_code,
-        length(trim(code)) < 5 as is_code_repaired,
-        trim(label) as commune_name,
-        {{ parse_number('density') }} as population_density_2020,
-        {{ parse_number('singles') }} / 100 as singles_share_2020,
-        {{ reasons([
-            ("not " ~ is_valid_commune_code(commune_code('code')), 'malformed commune code'),
-            (is_unparsed_number('density') ~ ' or ' ~ is_unparsed_number('singles'), 'non-numeric value'),
-            wrong_encoding_reason(['label', 'code']),
-        ]) }} as rejection_reason
-    from source
+    select * from {{ ref('base_insee__commune_indicators') }}
 
 ),
 
 final as (
 
-    select *, rejection_reason is null as is_kept
-    from parsed
+    select * exclude (rejection_reason, is_kept)
+    from base
+    where is_kept
 
 )
 

@@ -1,35 +1,17 @@
-{#- One row per line of the INSEE EPCI export: poverty rate 2020 as a share, and the reason the line is
-    quarantined (null when it is kept). -#}
+{#- The rows of base_insee__epci_poverty that are loaded: the lines kept (no rejection_reason). The others are listed in
+    int_small_inputs__quarantine (or counted as excluded in int_small_inputs__reconciliation). -#}
 
-{%- set lineage = source('insee', 'pauvrete_epci') -%}
-{%- set path = input_path('insee_poverty_path', ['insee/pauvrete_epci.csv']) %}
+with base as (
 
-with source as (
-
-    {{ read_insee_export(path, ['value']) }}
-
-),
-
-parsed as (
-
-    select
-        line_number,
-        trim(code) as epci_code,
-        trim(label) as epci_name,
-        {{ parse_number('value') }} / 100 as poverty_rate_2020,
-        {{ reasons([
-            ("not regexp_full_match(coalesce(trim(code), ''), '[0-9]{9}')", 'malformed EPCI code'),
-            (is_unparsed_number('value'), 'non-numeric value'),
-            wrong_encoding_reason(['label', 'code']),
-        ]) }} as rejection_reason
-    from source
+    select * from {{ ref('base_insee__epci_poverty') }}
 
 ),
 
 final as (
 
-    select *, rejection_reason is null as is_kept
-    from parsed
+    select * exclude (rejection_reason, is_kept)
+    from base
+    where is_kept
 
 )
 

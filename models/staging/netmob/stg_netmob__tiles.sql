@@ -3,7 +3,12 @@
 
 with source as (
 
-    select * from {{ source('netmob', 'tiles') }}
+    select *
+    from read_json(
+        [{{ source_globs('netmob', 'tiles') | join(', ') }}],
+        filename=true, format='auto', maximum_object_size=268435456,
+        columns=struct_pack(features := 'STRUCT(properties STRUCT(tile_id BIGINT), geometry JSON)[]')
+    )
 
 ),
 

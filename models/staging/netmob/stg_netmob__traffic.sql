@@ -2,12 +2,27 @@
     file's city, service and date parsed from its path. Values stay in file order (v01 = the
     first quarter-hour of the local day; v97, null on a good line, catches one value too many);
     int_traffic__tile_day_hours maps them to local hours and checks the count.
-    The path is parsed once per file (the `files` CTE, from the same glob as the source) and
+    The path is parsed once per file (the `files` CTE, from the same globs) and
     joined on the file name: parsing it on every line costs more than reading the numbers. -#}
+
+{%- set patterns = traffic_file_patterns() %}
 
 with source as (
 
-    select * from {{ source('netmob', 'traffic') }}
+    {#- A 97th column is declared so that a line with one value too many is read and quarantined
+        (null on every good line); a line with more stops the build with DuckDB's error, which
+        names the file and the line. -#}
+    select *
+    from read_csv(
+        [{{ patterns | join(', ') }}],
+        delim=' ', header=false, auto_detect=false, null_padding=true, filename=true, parallel=true,
+        columns=struct_pack(
+            tile_id := 'BIGINT',
+            {% for i in range(1, 98) -%}
+            v{{ '%02d' % i }} := 'DOUBLE'{{ ',' if not loop.last }}
+            {% endfor %}
+        )
+    )
 
 ),
 
@@ -16,7 +31,7 @@ files as (
     select
         file as source_file,
         string_split(replace(file, '\', '/'), '/') as path_parts
-    from glob([{{ traffic_file_patterns() | join(', ') }}])
+    from glob([{{ patterns | join(', ') }}])
 
 ),
 

@@ -1,0 +1,65 @@
+{#- One row per urban area and service: how much of the city's grid and traffic falls in the
+    communes of the sample (commune_scope `study`: the study's communes of that city) and how much
+    outside, over the loaded days. Counts and volumes per city only: no tile id or coordinate. -#}
+
+with tiles as (
+
+    select * from {{ ref('int_tiles__communes') }}
+
+),
+
+commune_days as (
+
+    select * from {{ ref('int_traffic__commune_day_hours') }}
+
+),
+
+tile_counts as (
+
+    select
+        city,
+        count(*) as n_tiles,
+        count(*) filter (where is_assigned) as n_tiles_in_communes,
+        count(*) filter (where not is_assigned) as n_tiles_outside,
+        count(distinct commune_code) as n_communes
+    from tiles
+    group by city
+
+),
+
+volumes as (
+
+    select
+        city,
+        service,
+        count(distinct traffic_date) as n_days,
+        sum({% for h in range(24) %}coalesce(h{{ '%02d' % h }}, 0){{ ' + ' if not loop.last }}{% endfor %})
+            filter (where commune_code is not null) as dl_in_communes,
+        sum({% for h in range(24) %}coalesce(h{{ '%02d' % h }}, 0){{ ' + ' if not loop.last }}{% endfor %})
+            filter (where commune_code is null) as dl_outside
+    from commune_days
+    group by city, service
+
+),
+
+final as (
+
+    select
+        volumes.city,
+        volumes.service,
+        tile_counts.n_tiles,
+        tile_counts.n_tiles_in_communes,
+        tile_counts.n_tiles_outside,
+        tile_counts.n_communes,
+        volumes.n_days,
+        coalesce(volumes.dl_in_communes, 0) as dl_in_communes,
+        coalesce(volumes.dl_outside, 0) as dl_outside,
+        coalesce(volumes.dl_outside, 0) / nullif(coalesce(volumes.dl_in_communes, 0) + coalesce(volumes.dl_outside, 0), 0)
+            as share_dl_outside,
+        '{{ var("commune_scope") }}' as commune_scope
+    from volumes
+    inner join tile_counts using (city)
+
+)
+
+select * from final
