@@ -92,3 +92,18 @@
 
   select * from final
 {% endtest %}
+
+
+{% test unique_in_landed_table(model, combination_of_columns, landed) %}
+  {#- The grain test of a view over the raw files, run on the table that lands each of its rows
+      unchanged (`landed`): testing the view itself would parse the text a second time. Fails on
+      every combination of the columns that occurs more than once. -#}
+  with final as (
+      select {{ combination_of_columns | join(', ') }}, count(*) as n_rows
+      from {{ landed }}
+      group by all
+      having count(*) > 1
+  )
+
+  select * from final
+{% endtest %}

@@ -3,13 +3,14 @@
     its source's YAML (`meta.path_var`, `meta.paths`); models read it through source_path(), and
     `netmob-tor doctor` through netmob_tor.inputs. See README "Running on the real data". -#}
 
-{% macro source_path(source_name, table_name, required=true) -%}
+{% macro source_path(source_name, table_name, required=true, every_match=false) -%}
   {#- Path of the file behind source `source_name.table_name` (also recording the model's
       dependency on it): the var named by the source's `meta.path_var` when set, else the first of
-      its `meta.paths` (globs under data_root) that matches a file. -#}
+      its `meta.paths` (globs under data_root) that matches a file. With `every_match`, that
+      pattern itself, so that a reader takes every file it matches (Overture's part files). -#}
   {%- set relation = source(source_name, table_name) -%}
   {%- set layout = source_layout(source_name, table_name) -%}
-  {{- return(input_path(layout.path_var, layout.paths, required)) -}}
+  {{- return(input_path(layout.path_var, layout.paths, required, every_match)) -}}
 {%- endmacro %}
 
 
@@ -46,7 +47,7 @@
 {%- endmacro %}
 
 
-{% macro input_path(var_name, candidates, required=true) -%}
+{% macro input_path(var_name, candidates, required=true, every_match=false) -%}
   {#- Path of one raw input: var `var_name` when set (absolute, or relative to data_root), else the
       first of `candidates` (globs relative to data_root) that matches a file. Resolved at run time;
       at parse time the last candidate stands in. A missing required input fails with the fix. -#}
@@ -59,7 +60,7 @@
     {%- for candidate in candidates -%}
       {%- set found = run_query("select file from glob('" ~ root ~ "/" ~ candidate ~ "') order by file limit 1") -%}
       {%- if found.rows | length > 0 -%}
-        {{- return(found.rows[0][0]) -}}
+        {{- return(root ~ '/' ~ candidate if every_match else found.rows[0][0]) -}}
       {%- endif -%}
     {%- endfor -%}
     {%- if required -%}

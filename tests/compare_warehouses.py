@@ -1,6 +1,7 @@
 """Compare two built warehouses table by table: rows of each shared table EXCEPT ALL the other's, both ways.
 
 Usage: python tests/compare_warehouses.py OLD.duckdb NEW.duckdb [--tables commune_summary,...]
+                                          [--rename old_column=new_column ...]
 Compares the columns the two tables share (by name, in the old table's order) and prints, per
 schema.table, the row counts, the columns only one side has, and the rows in one but not the other.
 Exits 1 when any shared table differs. Used to show that a refactoring left every mart unchanged.
@@ -30,7 +31,7 @@ def tables(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[tuple[str, str]
     return out
 
 
-def compare(old: str, new: str, only: set[str] | None) -> int:
+def compare(old: str, new: str, only: set[str] | None, renamed: dict[str, str] | None = None) -> int:
     """Print the comparison; the number of differing tables."""
     con = duckdb.connect()
     con.execute(f"attach '{old}' as old (read_only)")
@@ -42,15 +43,18 @@ def compare(old: str, new: str, only: set[str] | None) -> int:
         if only and table not in only or schema.endswith("dbt_test__audit"):
             continue  # the tests' stored failing rows are not the warehouse's data
         if key not in new_tables:
-            print(f"{schema}.{table}: only in the old warehouse")
+            print(f"DIFFERENT {schema}.{table}: only in the old warehouse")
+            differing += 1
             continue
         new_cols = dict(new_tables[key])
-        shared = [c for c, t in old_tables[key] if c in new_cols and not t.startswith(SKIP_TYPES)]
-        gone = [c for c, _ in old_tables[key] if c not in new_cols]
-        added = [c for c in new_cols if c not in dict(old_tables[key])]
-        cols = ", ".join(f'"{c}"' for c in shared)
-        a = f'select {cols} from old."{schema}"."{table}"'
-        b = f'select {cols} from new."{schema}"."{table}"'
+        renamed = renamed or {}
+        as_new = {c: renamed.get(c, c) for c, _ in old_tables[key]}
+        shared = [c for c, t in old_tables[key] if as_new[c] in new_cols and not t.startswith(SKIP_TYPES)]
+        gone = [c for c, _ in old_tables[key] if as_new[c] not in new_cols]
+        added = [c for c in new_cols if c not in as_new.values()]
+        quoted = chr(34) + "{}" + chr(34)
+        a = f'select {", ".join(quoted.format(c) for c in shared)} from old."{schema}"."{table}"'
+        b = f'select {", ".join(quoted.format(as_new[c]) for c in shared)} from new."{schema}"."{table}"'
         n_old = con.execute(f"select count(*) from ({a})").fetchone()[0]
         n_new = con.execute(f"select count(*) from ({b})").fetchone()[0]
         only_old = con.execute(f"select count(*) from ({a} except all {b})").fetchone()[0]
@@ -72,9 +76,11 @@ def main() -> None:
     parser.add_argument("old")
     parser.add_argument("new")
     parser.add_argument("--tables", help="comma-separated table names (default: all)")
+    parser.add_argument("--rename", action="append", default=[], metavar="OLD=NEW", help="a column renamed in the new warehouse")
     args = parser.parse_args()
     only = set(args.tables.split(",")) if args.tables else None
-    sys.exit(1 if compare(args.old, args.new, only) else 0)
+    renamed = dict(pair.split("=", 1) for pair in args.rename)
+    sys.exit(1 if compare(args.old, args.new, only, renamed) else 0)
 
 
 if __name__ == "__main__":

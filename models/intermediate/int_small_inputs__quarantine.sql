@@ -51,7 +51,7 @@ elections as (
 
 places as (
 
-    select 'overture_places' as input_name, null::bigint as line_number, coalesce(place_id, '?') as record_key, rejection_reason
+    select 'overture_places' as input_name, file_row_number + 1 as line_number, coalesce(place_id, '?') as record_key, rejection_reason
     from {{ ref('base_overture__places') }}
     where rejection_reason is not null
 

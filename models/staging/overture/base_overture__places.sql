@@ -1,17 +1,20 @@
-{#- One row per Overture place: id, primary name, main and alternate categories, confidence, point
-    geometry, and the reason the place is quarantined (null when kept). -#}
+{#- One row per row of the Overture parquet files (every part file the layout's first matching
+    pattern finds): the file and row, id, primary name, main and alternate categories, confidence,
+    point geometry, and the reason the place is quarantined (null when kept). -#}
 
-{%- set path = source_path('overture', 'places') %}
+{%- set path = source_path('overture', 'places', every_match=true) %}
 
 with source as (
 
-    select * from read_parquet('{{ path }}', union_by_name = true)
+    select * from read_parquet('{{ path }}', union_by_name = true, filename = true, file_row_number = true)
 
 ),
 
 typed as (
 
     select
+        filename as source_file,
+        file_row_number,
         id as place_id,
         names."primary" as place_name,
         categories.main as main_category,
