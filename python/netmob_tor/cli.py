@@ -63,7 +63,8 @@ def print_and_save(text: str, out: Path) -> Path:
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     """Every table of the statistical layer, stored as analysis_* tables and printed."""
-    from netmob_tor.analysis.run import analyze_and_store, format_report
+    from netmob_tor.analysis.report import format_report
+    from netmob_tor.analysis.run import analyze_and_store
     from netmob_tor.duck import connect
 
     con = connect(args.database)
