@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from netmob_tor.analysis.regressions import CPC, CPC_LAGGED, DRUG, POI, SOCIAL, SV, TRAFFIC
+from netmob_tor.analysis.regressions import CPC, CPC_LAGGED, DRUG, SOCIAL, SV, TRAFFIC
 
 SUMMARY_COLUMNS = ["commune_code", "city", "department_code", "population", SV, CPC, CPC_LAGGED, *TRAFFIC, *SOCIAL, DRUG, "drug_use_rate"]
 
