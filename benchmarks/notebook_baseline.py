@@ -9,7 +9,7 @@ log, then Pearson / lagged Pearson / Spearman per commune and the correction fac
 Two choices make the processing profiles, each a parameter of its own (as the dbt vars are):
 
 - anomaly_rule: 'zero_web_adult' (the notebook: drop commune x quarter-hour rows whose Web_Adult is 0
-  on the filter days 2019-03-31 and 2019-05-12; every day kept) or 'drop_days' (whole anomaly days of
+  on the filter days, zero_web_adult_days; every day kept) or 'drop_days' (whole anomaly days of
   the `anomaly_days` seed dropped per city; no zero filter).
 - day_labels: 'position' (the notebook: values labelled by position with 96 names, so the 92-value
   spring-forward file's last four labels are empty, and the Tor lag is 2 clock hours on those labels)
@@ -35,19 +35,22 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-SERVICES = ("Tor", "Web_Adult", "YouTube")
+from netmob_tor.params import defaults
+
+# The study's parameters (dbt_project.yml's vars): the yardstick follows the notebook's steps, not its constants' copies.
+STUDY = defaults()
+SERVICES = STUDY.services
 NOTEBOOK_APPS = ("Web_Adult", "Tor", "YouTube")  # the notebook's order: Web_Adult first, the others left-joined to it
-DIRECTION = "DL"
-LOG_FLOOR = 0.001
-DST_GAP_HOUR = 2
-SPRING_FORWARD = pd.Timestamp("2019-03-31")
-FILTER_DAYS = ("2019-03-31", "2019-05-12")
-TOR_LAG_HOURS = 2
-LOCAL_TZ = "Europe/Paris"
-CP_SHARE = 105 / 253  # child pornography among pornographic onion URLs (DUTA)
-TOR_TO_DARKNET_SHARE = 0.011
-C_FLOOR = 0.00001
-TOP_TILE_SHARE = 0.001
+DIRECTION = STUDY.direction
+LOG_FLOOR = STUDY.log_floor
+DST_GAP_HOUR = STUDY.dst_gap_hour
+FILTER_DAYS = tuple(d.isoformat() for d in STUDY.zero_web_adult_days)
+TOR_LAG_HOURS = STUDY.tor_lag_hours
+LOCAL_TZ = STUDY.timezone
+CP_SHARE = STUDY.s_csam  # child pornography among pornographic onion URLs (DUTA)
+TOR_TO_DARKNET_SHARE = STUDY.s_onion
+C_FLOOR = STUDY.c_floor
+TOP_TILE_SHARE = STUDY.top_tile_share
 TOP_COMMUNES = 10
 FILE_RE = re.compile(r"(?P<city>[^/]+)/(?P<service>[^/]+)/(?P<stamp>\d{8})/[^/]+_(?P=stamp)_(?P<dir>[A-Z]+)\.txt$")
 QUARTER_LABELS = [f"{i // 4:02d}:{15 * (i % 4):02d}" for i in range(96)]
@@ -232,7 +235,7 @@ def commune_hours(quarters: pd.DataFrame, day_labels: str = "position") -> pd.Da
 
 
 def floored_logs(hours: pd.DataFrame, log_floor: float = LOG_FLOOR) -> pd.DataFrame:
-    """ln(max(x, log_floor)) of each service (the notebook replaced exact zeros by 0.001)."""
+    """ln(max(x, log_floor)) of each service (the notebook replaced exact zeros by the floor)."""
     logged = hours.copy()
     for app in NOTEBOOK_APPS:
         logged[f"{app}_log"] = np.log(logged[app].clip(lower=log_floor))
@@ -273,7 +276,7 @@ def lagged_correlation(logged: pd.DataFrame, lag_hours: int = TOR_LAG_HOURS) -> 
 
 
 def correction_factors(rho: pd.Series) -> pd.DataFrame:
-    """c = rho x 105/253 x 0.011 floored to 1e-5 where negative (published); preprint c = 105/253 x rho'."""
+    """c = rho x s_csam x s_onion floored to c_floor where negative (published); preprint c = s_csam x rho'."""
     c = rho * CP_SHARE * TOR_TO_DARKNET_SHARE
     c = c.mask(c < 0, C_FLOOR)
     rho_prime = rho.mask(rho < 0, C_FLOOR / (TOR_TO_DARKNET_SHARE * CP_SHARE))
@@ -314,8 +317,10 @@ def pass_rho(data_root: Path, crosswalk: pd.DataFrame, anomalies: pd.DataFrame |
     return oracle(data_root, crosswalk, profile, anomalies)["rho"]
 
 
-def pass_top_tiles(data_root: Path, crosswalk: pd.DataFrame, c: pd.Series, anomalies: pd.DataFrame | None = None, profile: str | Profile = "study") -> pd.DataFrame:
-    """Pass 2: re-read every file; top 0.1 % of (tile, service) pairs by mean daily traffic over kept days x c."""
+def pass_top_tiles(data_root: Path, crosswalk: pd.DataFrame, c: pd.Series, anomalies: pd.DataFrame | None = None,
+                   profile: str | Profile = "study", top_tile_share: float = TOP_TILE_SHARE) -> pd.DataFrame:
+    """Pass 2: re-read every file; per service, the n = floor(top_tile_share x all (tile, service) pairs) pairs with
+    the largest mean daily traffic over kept days x c (the study's `nlargest(n, traffic_mean x c)`)."""
     p = resolve_profile(profile)
     frames = []
     for city, service, day, path in traffic_files(data_root):
@@ -325,10 +330,12 @@ def pass_top_tiles(data_root: Path, crosswalk: pd.DataFrame, c: pd.Series, anoma
         frames.append(pd.DataFrame({"city": city, "service": service, "tile_id": raw[0], "daily": raw.iloc[:, 1:].sum(axis=1)}))
     daily = pd.concat(frames, ignore_index=True)
     means = daily.groupby(["city", "service", "tile_id"], as_index=False)["daily"].mean()
+    n_top = math.floor(len(means) * top_tile_share)
     scored = means.merge(crosswalk, on=["city", "tile_id"], how="inner").merge(c.rename("c").reset_index(), on="commune_code")
     scored["score"] = scored["daily"] * scored["c"]
-    k = math.ceil(TOP_TILE_SHARE * len(scored))
-    return scored.nlargest(k, "score")[["city", "service", "tile_id", "commune_code", "score"]].reset_index(drop=True)
+    scored = scored.dropna(subset=["score"])
+    top = scored.sort_values("score", ascending=False, kind="stable").groupby("service").head(n_top)
+    return top[["city", "service", "tile_id", "commune_code", "score"]].reset_index(drop=True)
 
 
 def pass_top_commune_series(
@@ -360,7 +367,8 @@ def pass_top_commune_series(
 
 
 def run_workflow(
-    data_root: Path, crosswalk: pd.DataFrame, summary: pd.DataFrame, anomalies: pd.DataFrame | None = None, profile: str | Profile = "study"
+    data_root: Path, crosswalk: pd.DataFrame, summary: pd.DataFrame, anomalies: pd.DataFrame | None = None, profile: str | Profile = "study",
+    top_tile_share: float = TOP_TILE_SHARE,
 ) -> dict[str, object]:
     """The three passes in order; c and the top communes come from `summary` (commune_code, c, cpc_per_1000)."""
     import time
@@ -372,7 +380,7 @@ def run_workflow(
     c = summary.set_index("commune_code")["c"]
     top = summary.sort_values(["cpc_per_1000", "commune_code"], ascending=[False, True])["commune_code"].head(TOP_COMMUNES).tolist()
     start = time.perf_counter()
-    tiles = pass_top_tiles(data_root, crosswalk, c, anomalies, profile)
+    tiles = pass_top_tiles(data_root, crosswalk, c, anomalies, profile, top_tile_share)
     timings["top_tiles"] = time.perf_counter() - start
     start = time.perf_counter()
     series = pass_top_commune_series(data_root, crosswalk, top, c, anomalies, profile)

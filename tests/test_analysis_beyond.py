@@ -6,7 +6,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from netmob_tor.analysis.bootstrap import day_draws, percentile_interval, replicate_commune_stats
+from netmob_tor.analysis.bootstrap import day_draws, percentile_interval
+from netmob_tor.loaders import hour_days, replicate_commune_stats
 from netmob_tor.analysis.mixed import random_intercept_models
 from netmob_tor.analysis.regressions import CPC, SV, ModelSpec
 from netmob_tor.analysis.spatial import morans_i, neighbour_weights, permutation_test
@@ -72,7 +73,7 @@ def test_day_draws_deterministic_with_replacement() -> None:
 
 def test_bootstrap_corr_equals_moments_and_brackets_rho(warehouse: duckdb.DuckDBPyConnection) -> None:
     """Both SQL routes give the same replicate rho; the identity draw (every day once) gives the warehouse rho."""
-    days = [r[0] for r in warehouse.execute("select distinct traffic_date from commune_hour order by 1").fetchall()]
+    days = hour_days(warehouse)
     draws = day_draws(days, 2, seed=5)
     identity = pd.DataFrame({"replicate": 0, "traffic_date": days})
     draws = pd.concat([identity, draws], ignore_index=True)

@@ -11,8 +11,8 @@ import duckdb
 
 import pytest
 
-from netmob_tor import published
-from netmob_tor.analysis.run import analyze
+from netmob_tor import loaders, published
+from netmob_tor.analysis.run import table1_table2
 from netmob_tor.cli import main
 from netmob_tor.duck import connect, use_schema
 from netmob_tor.paths import default_database
@@ -27,7 +27,7 @@ PUBLISHED_TABLE2 = {
 
 def test_table2_end_to_end_matches_published(warehouse: duckdb.DuckDBPyConnection) -> None:
     """Study profile: Table 2 as printed (3 decimals) and Table 1's c row as printed (4 decimals; max 0.002)."""
-    tables = analyze(warehouse, "warehouse")
+    tables = table1_table2(loaders.commune_summary(warehouse))
     table2 = tables["correlations"].set_index("predictor")
     for predictor, rho in PUBLISHED_TABLE2.items():
         assert table2.loc[predictor, "n"] == published.TABLE2_N
@@ -45,7 +45,7 @@ def profile_tables(schema: str) -> tuple[str, dict]:
     try:
         use_schema(con, schema)
         profile = con.execute("select distinct processing_profile from commune_summary").fetchall()
-        return profile, analyze(con, "warehouse")
+        return profile, table1_table2(loaders.commune_summary(con))
     finally:
         con.close()
 
@@ -55,7 +55,7 @@ def test_other_profiles_are_built_beside_and_differ(warehouse: duckdb.DuckDBPyCo
     """make build adds the corrected profile and the preprint's correction beside the study profile; their cpc rows differ."""
     recorded, tables = profile_tables(schema)
     assert recorded == [(profile,)]
-    study = analyze(warehouse, "warehouse")
+    study = table1_table2(loaders.commune_summary(warehouse))
     cpc = {name: t["correlations"].set_index("predictor").loc["log_cpc_per_1000"] for name, t in (("study", study), ("other", tables))}
     assert cpc["other"]["n"] == cpc["study"]["n"] == published.TABLE2_N
     assert abs(cpc["other"]["rho"] - cpc["study"]["rho"]) > 1e-4
@@ -88,7 +88,8 @@ ALL_WAREHOUSE_TABLES = {
 def test_analyze_all_warehouse_every_table(tmp_path: Path, warehouse: duckdb.DuckDBPyConnection) -> None:
     """Every table from the built warehouse, stored with run_at and parameters; the report prints them."""
     from netmob_tor.analysis.regressions import MODELS
-    from netmob_tor.analysis.run import all_parameters, analyze_all, format_report, write_tables
+    from netmob_tor.analysis.report import format_report
+    from netmob_tor.analysis.run import all_parameters, analyze_all, write_tables
 
     options = {"replicates": 4, "permutations": 49}
     tables = analyze_all(warehouse, "warehouse", **options)
@@ -112,7 +113,8 @@ def test_analyze_all_warehouse_every_table(tmp_path: Path, warehouse: duckdb.Duc
 
 def test_analyze_all_paper_mode_tables_1_2_pca(tmp_path: Path) -> None:
     """Paper mode: Tables 1, 2 and the PCA only, stored with the released_ prefix."""
-    from netmob_tor.analysis.run import analyze_and_store, format_report
+    from netmob_tor.analysis.report import format_report
+    from netmob_tor.analysis.run import analyze_and_store
 
     con = connect(tmp_path / "paper.duckdb")
     tables = analyze_and_store(con, "released")

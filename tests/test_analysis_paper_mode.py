@@ -16,7 +16,13 @@ import pytest
 from netmob_tor.analysis.correlations import validation_correlations
 from netmob_tor.analysis.distribution import correction_factor_summary, cpc_range_summary
 from netmob_tor.analysis.released import released_summary
-from netmob_tor.analysis.run import SUMMARY_COLUMNS, analyze, default_parameters, format_table2, write_tables
+from netmob_tor.analysis.report import format_report
+from netmob_tor.analysis.run import all_parameters, summary_for, table1_table2, write_tables
+
+# The commune_summary columns Tables 1 and 2 read.
+SUMMARY_COLUMNS = ["commune_code", "city", "commune_name", "population", "rho", "c", "is_rho_floored", "tor_dl",
+                   "cpc_per_1000", "sexual_violence_rate_2017_2021", "log_youtube_per_1000", "log_web_adult_per_1000",
+                   "log_tor_per_1000", "log_cpc_per_1000"]
 
 TABLE2 = {  # predictor: (rho, p-value), n = 731
     "log_youtube_per_1000": (0.178, 1.33e-06),
@@ -70,7 +76,7 @@ def test_table2_needs_the_commune_only_rate(released: pd.DataFrame) -> None:
 
 def test_format_table2_prints_the_published_rows(released: pd.DataFrame) -> None:
     """The paper's layout: label, rho, p-value, n."""
-    text = format_table2(validation_correlations(released))
+    text = format_report({"correlations": validation_correlations(released)})
     rows = [line.split() for line in text.splitlines()]
     for row in (
         ["log_YouTube_per_1000", "0.178", "1.33e-06", "731"],
@@ -150,14 +156,14 @@ def test_results_text_youtube_mean(released: pd.DataFrame) -> None:
     assert round(released["youtube_per_1000"].mean()) == 3_743_939_828
 
 
-def test_analyze_and_write_tables_in_memory(released: pd.DataFrame) -> None:
-    """analyze(released) == analyze(warehouse) on the same frame; write_tables replaces analysis_<name> tables."""
+def test_tables_1_2_and_write_tables_in_memory(released: pd.DataFrame) -> None:
+    """Tables 1-2 of the released source equal those of a warehouse holding the same frame; write_tables replaces analysis_<name> tables."""
     con = duckdb.connect(":memory:")
-    tables = analyze(con, "released")
-    assert set(tables) == {"correction_factor_summary", "correlations", "dependent_correlation_tests"}
+    tables = table1_table2(summary_for(con, "released"))
+    assert set(tables) == {"correction_factor_summary", "cpc_range_summary", "correlations", "dependent_correlation_tests"}
     con.register("summary_frame", released[SUMMARY_COLUMNS])
     con.execute("create table commune_summary as select * from summary_frame")
-    from_warehouse = analyze(con, "warehouse")
+    from_warehouse = table1_table2(summary_for(con, "warehouse"))
     for name, frame in tables.items():
         pd.testing.assert_frame_equal(frame, from_warehouse[name])
     tests = tables["dependent_correlation_tests"]
@@ -167,7 +173,7 @@ def test_analyze_and_write_tables_in_memory(released: pd.DataFrame) -> None:
     standard = tests[tests["test"] != "study_t"]
     assert (standard["p_value"] == standard["p_one_sided"]).all()
 
-    params = default_parameters("released")
+    params = all_parameters("released")
     write_tables(con, tables, params)
     write_tables(con, tables, params)  # replaces, does not append
     for name, frame in tables.items():
@@ -178,7 +184,7 @@ def test_analyze_and_write_tables_in_memory(released: pd.DataFrame) -> None:
     kinds = dict(con.execute("select column_name, data_type from information_schema.columns where table_name = 'analysis_correlations'").fetchall())
     assert kinds["run_at"] == "TIMESTAMP" and kinds["parameters"] == "VARCHAR"
     with pytest.raises(ValueError):
-        analyze(con, "elsewhere")
+        summary_for(con, "elsewhere")
 
 
 def test_dependent_tests_print_the_study_two_sided_p_with_the_one_sided_beside(released: pd.DataFrame) -> None:

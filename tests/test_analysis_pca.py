@@ -101,12 +101,12 @@ def test_orient_components_rule_and_fallback() -> None:
 
 
 def test_warehouse_path_has_the_released_orientation(warehouse: duckdb.DuckDBPyConnection, released_departments: pd.DataFrame) -> None:
-    """analyze_all on the marts reads stg_gtrends (load_gtrends) and orients it by the same rule: released signs."""
-    from netmob_tor.analysis.run import load_gtrends
+    """analyze_all on the marts reads region_search_trends (search_trends_for) and orients it by the same rule: released signs."""
+    from netmob_tor.analysis.run import search_trends_for
 
-    scores = department_scores(trends_pca(load_gtrends(warehouse, "warehouse"))["region_scores"], load_old_regions())
+    scores = department_scores(trends_pca(search_trends_for(warehouse, "warehouse"))["region_scores"], load_old_regions())
     assert_released_signs(scores, released_departments)
-    paper = department_scores(trends_pca(load_gtrends(warehouse, "released"))["region_scores"], load_old_regions())
+    paper = department_scores(trends_pca(search_trends_for(warehouse, "released"))["region_scores"], load_old_regions())
     assert_released_signs(paper, released_departments)
 
 

@@ -6,6 +6,7 @@ import hashlib
 import json
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from netmob_tor.synth.generate import generate
@@ -75,3 +76,20 @@ def test_grid_geojson_and_manifest(small_run: Path) -> None:
     communes = json.loads((small_run / "communes" / "communes.geojson").read_text())
     codes = {f["properties"]["INSEE_COM"] for f in communes["features"]}
     assert len(codes) == 48 and all(len(c) == 5 for c in codes)  # Dijon's 48 study communes
+
+
+def test_generator_tile_assignment_equals_the_warehouse(warehouse: duckdb.DuckDBPyConnection, data_root: Path) -> None:
+    """The generator's tile -> commune rule (TILE_ASSIGNMENT_SQL on the embedded grid and commune files) equals
+    int_tiles__communes of the embedded build, tile by tile, unassigned tiles included."""
+    from netmob_tor.duck import connect
+    from netmob_tor.synth.generate import assign_tiles
+
+    generator = assign_tiles(connect(), data_root)
+    built = warehouse.execute("select city, tile_id, commune_code, n_containing_communes from int_tiles__communes").df()
+    key = ["city", "tile_id"]
+    merged = generator.merge(built, on=key, how="outer", validate="one_to_one", indicator=True)
+    assert (merged["_merge"] == "both").all(), merged.loc[merged["_merge"] != "both", [*key, "_merge"]].head()
+    assert len(merged) > 1000 and merged["commune_code_y"].notna().sum() > 1000 and merged["commune_code_y"].isna().any()
+    differ = merged[merged["commune_code_x"].fillna("") != merged["commune_code_y"].fillna("")]
+    assert differ.empty, differ[[*key, "commune_code_x", "commune_code_y"]].head()
+    assert (merged["n_containing"] == merged["n_containing_communes"]).all()

@@ -19,7 +19,6 @@ import os
 import platform
 import re
 import resource
-import shutil
 import subprocess
 import sys
 import time
@@ -27,12 +26,17 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import duckdb
 import pandas as pd
 
-from netmob_tor import CAUTION
+from netmob_tor import CAUTION, loaders
+from netmob_tor.analysis.run import table1_table2
+from netmob_tor.duck import connect
+from netmob_tor.params import defaults
 from netmob_tor.paths import extension_dir, project_root
 
-SERVICES = ("Tor", "Web_Adult", "YouTube")
+STUDY = defaults()  # the bench generates and builds the study's default period, services and direction
+SERVICES = STUDY.services
 STAGES = ("raw_read", "tile_to_commune", "commune_hour", "rho_and_summary", "other_models", "seeds_and_hooks", "dbt_overhead", "analysis")
 TRAFFIC_STAGES = ("raw_read", "tile_to_commune", "commune_hour", "rho_and_summary")
 RHO_TOLERANCE = 1e-9
@@ -56,7 +60,7 @@ def stage_of(model: str) -> str:
     return "other_models"
 
 
-def traffic_globs(data_root: Path, services: tuple[str, ...] = SERVICES, direction: str = "DL") -> list[str]:
+def traffic_globs(data_root: Path, services: tuple[str, ...] = SERVICES, direction: str = STUDY.direction) -> list[str]:
     """The file patterns the netmob traffic source reads."""
     return [f"{data_root}/*/{s}/*/*_{s}_*_{direction}.txt" for s in services]
 
@@ -73,15 +77,13 @@ def read_csv_sql(globs: list[str]) -> str:
 
 def raw_files(data_root: Path) -> list[Path]:
     """Every traffic file the source reads."""
-    return sorted(p for s in SERVICES for p in data_root.glob(f"*/{s}/*/*_{s}_*_DL.txt"))
+    return sorted(p for s in SERVICES for p in data_root.glob(f"*/{s}/*/*_{s}_*_{STUDY.direction}.txt"))
 
 
 def scan_floor(data_root: Path, threads: int) -> dict[str, float]:
     """The floor: seconds of a plain DuckDB count(*) over read_csv of the raw files, and the row count; and
     the parse floor: the same scan summing all 96 values, so every value is converted to a number (count(*)
     converts none), the least any pipeline that uses the values pays."""
-    import duckdb
-
     con = duckdb.connect(config={"threads": threads, "memory_limit": MEMORY_LIMIT})
     scan = read_csv_sql(traffic_globs(data_root))
     start = time.perf_counter()
@@ -135,19 +137,15 @@ def profile_dir(work: Path, threads: int, project: Path) -> Path:
 FULL_SELECTOR = "+commune_summary +int_traffic__kept_tile_days"
 # Adding a day changes only the traffic lineage: the raw read and what is downstream of it up to commune_summary.
 NEW_DAY_SELECTOR = "int_traffic__tile_day_hours+,+commune_summary"
+# Pass 2 on the warehouse: the top-tile ranking of Table 4, built after FULL_SELECTOR into the same database.
+TOP_TILES_SELECTOR = "int_traffic__tile_service_means int_tiles__top_traffic"
 
 
-def dbt_build(data_root: Path, db: Path, work: Path, threads: int, project: Path, fresh: bool = True,
-              selector: str = FULL_SELECTOR) -> dict[str, Any]:
-    """Build `selector` (seeds and models, no tests) into `db` (a fresh file unless fresh=False, i.e. an
-    incremental run); wall seconds, per-node seconds, peak RSS. The project is parsed first, untimed, so the
-    timed run measures the build and dbt's start-up, not a cold parse."""
-    if fresh:
-        for stale in (db, db.with_suffix(db.suffix + ".wal")):
-            stale.unlink(missing_ok=True)
-    target, logs, tmp = work / f"target_t{threads}", work / f"logs_t{threads}", work / f"tmp_t{threads}"
+def dbt_env(work: Path, threads: int, project: Path, db: Path) -> dict[str, str]:
+    """Environment of a bench dbt run: profiles with `threads`, its database, temp folder and memory limit."""
+    tmp = work / f"tmp_t{threads}"
     tmp.mkdir(parents=True, exist_ok=True)
-    env = {
+    return {
         **os.environ,
         "DBT_PROFILES_DIR": str(profile_dir(work, threads, project)),
         "NETMOB_TOR_EXTENSION_DIR": str(extension_dir()),
@@ -158,18 +156,16 @@ def dbt_build(data_root: Path, db: Path, work: Path, threads: int, project: Path
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DO_NOT_TRACK": "1",
     }
-    dbt = Path(sys.executable).parent / "dbt"
-    common = ["--vars", json.dumps({"data_root": str(data_root)}), "--target-path", str(target), "--log-path", str(logs)]
-    start = time.perf_counter()
-    parsed = subprocess.run([str(dbt), "parse", *common], cwd=project, env=env, capture_output=True, text=True)
-    parse_seconds = time.perf_counter() - start
-    if parsed.returncode != 0:
-        raise RuntimeError(f"dbt parse failed ({parsed.returncode}):\n{parsed.stdout[-4000:]}")
-    cmd = [
-        str(dbt), "build", "--select", selector, "--exclude-resource-type", "test", "unit_test",
-        "--vars", json.dumps({"data_root": str(data_root)}), "--target-path", str(target), "--log-path", str(logs),
-    ]
-    rss_file = work / f"rss_t{threads}.txt"
+
+
+def dbt_common_args(data_root: Path, work: Path, threads: int, variables: dict[str, Any] | None) -> list[str]:
+    """--vars (data_root and `variables`), target and log paths shared by a run's parse and build."""
+    return ["--vars", json.dumps({"data_root": str(data_root), **(variables or {})}),
+            "--target-path", str(work / f"target_t{threads}"), "--log-path", str(work / f"logs_t{threads}")]
+
+
+def timed_run(cmd: list[str], project: Path, env: dict[str, str], rss_file: Path) -> tuple[float, float]:
+    """Run a dbt command; (wall seconds, peak RSS in MB of the process, from /usr/bin/time when present)."""
     timer = ["/usr/bin/time", "-f", "%M", "-o", str(rss_file)] if Path("/usr/bin/time").exists() else []
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
@@ -181,15 +177,38 @@ def dbt_build(data_root: Path, db: Path, work: Path, threads: int, project: Path
         peak_kb = int(rss_file.read_text().split()[-1])
     else:  # the largest child so far: an upper bound when earlier children were larger
         peak_kb = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before)
-    results = json.loads((target / "run_results.json").read_text())
-    models = {
-        r["unique_id"].split(".")[-1]: float(r["execution_time"])
-        for r in results["results"]
-        if r["unique_id"].startswith("model.")
-    }
-    others = sum(float(r["execution_time"]) for r in results["results"] if not r["unique_id"].startswith("model."))
+    return wall, peak_kb / 1024
+
+
+def node_seconds(target: Path) -> tuple[dict[str, float], float]:
+    """From the run's run_results.json: seconds per model, and the seconds of every other node (seeds, hooks)."""
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    models = {r["unique_id"].split(".")[-1]: float(r["execution_time"]) for r in results if r["unique_id"].startswith("model.")}
+    others = sum(float(r["execution_time"]) for r in results if not r["unique_id"].startswith("model."))
+    return models, others
+
+
+def dbt_build(data_root: Path, db: Path, work: Path, threads: int, project: Path, fresh: bool = True,
+              selector: str = FULL_SELECTOR, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Build `selector` (seeds and models, no tests) into `db` (a fresh file unless fresh=False, i.e. an
+    incremental run), with `variables` as extra dbt vars; wall seconds, per-node seconds, peak RSS. The
+    project is parsed first, untimed, so the timed run measures the build and dbt's start-up, not a cold parse."""
+    if fresh:
+        for stale in (db, db.with_suffix(db.suffix + ".wal")):
+            stale.unlink(missing_ok=True)
+    env = dbt_env(work, threads, project, db)
+    common = dbt_common_args(data_root, work, threads, variables)
+    dbt = Path(sys.executable).parent / "dbt"
+    start = time.perf_counter()
+    parsed = subprocess.run([str(dbt), "parse", *common], cwd=project, env=env, capture_output=True, text=True)
+    parse_seconds = time.perf_counter() - start
+    if parsed.returncode != 0:
+        raise RuntimeError(f"dbt parse failed ({parsed.returncode}):\n{parsed.stdout[-4000:]}")
+    cmd = [str(dbt), "build", "--select", selector, "--exclude-resource-type", "test", "unit_test", *common]
+    wall, peak_mb = timed_run(cmd, project, env, work / f"rss_t{threads}.txt")
+    models, others = node_seconds(work / f"target_t{threads}")
     return {"wall_seconds": wall, "model_seconds": models, "seed_and_hook_seconds": others,
-            "peak_rss_mb": peak_kb / 1024, "parse_seconds": parse_seconds}
+            "peak_rss_mb": peak_mb, "parse_seconds": parse_seconds}
 
 
 def stage_seconds(build: dict[str, Any]) -> dict[str, float]:
@@ -234,14 +253,11 @@ def incremental_build(data_root: Path, work: Path, threads: int, project: Path, 
 
 
 def run_analysis(db: Path) -> tuple[float, str | None]:
-    """Seconds of netmob_tor.analysis.run.analyze on the built warehouse (and its error, if it could not run)."""
-    from netmob_tor.analysis.run import analyze
-    from netmob_tor.duck import connect
-
+    """Seconds of Tables 1 and 2 (netmob_tor.analysis.run.table1_table2) on the built warehouse, and its error if it could not run."""
     con = connect(db, read_only=True)
     start = time.perf_counter()
     try:
-        analyze(con, "warehouse")
+        table1_table2(loaders.commune_summary(con))
         error = None
     except Exception as exc:  # one city may be too few communes for some tests; the timing still counts
         error = f"{type(exc).__name__}: {exc}"[:300]
@@ -265,25 +281,11 @@ tile_days as (select * from int_traffic__kept_tile_days)
 
 
 def warehouse_top_tiles(con: Any) -> pd.DataFrame:
-    """Pass 2 on the warehouse: top 0.1 % of (tile, service) pairs by mean daily traffic over kept days x c."""
-    daily = " + ".join(f"coalesce(h{h:02d}, 0)" for h in range(24))
+    """Pass 2 on the warehouse: the model's top tiles (int_tiles__top_traffic: per service, the top_tile_share of
+    all (tile, service) pairs by mean daily download over kept days x c), as city, service, tile_id, commune_code, score."""
     return con.execute(
-        f"""
-        with {KEPT_DAYS_SQL},
-        means as (
-            select city, service, tile_id, avg({daily}) as daily
-            from tile_days group by all
-        ),
-        scored as (
-            select m.city, m.service, m.tile_id, x.commune_code, m.daily * s.c as score
-            from means as m
-            join int_tiles__communes as x using (city, tile_id)
-            join commune_summary as s on s.commune_code = x.commune_code
-        )
-        select * from scored
-        order by score desc
-        limit (select ceil(0.001 * count(*))::bigint from scored)
-        """
+        "select city, service, tile_id, commune_code, scaled_mean_daily_dl as score "
+        "from int_tiles__top_traffic order by service, tile_rank"
     ).df()
 
 
@@ -323,15 +325,12 @@ def warehouse_top_commune_series(con: Any, top: list[str]) -> pd.DataFrame:
 
 def series_fingerprint(series: pd.DataFrame) -> pd.DataFrame:
     """The baseline series' fingerprint, computed as SERIES_FINGERPRINT_SQL does on the warehouse's."""
-    import duckdb
-
     return duckdb.query_df(series, "series", SERIES_FINGERPRINT_SQL.format(relation="series")).df()
 
 
-def warehouse_passes(db: Path, threads: int) -> dict[str, Any]:
-    """Passes 2 and 3 on the built warehouse (SQL), timed; with the top communes by cpc."""
-    from netmob_tor.duck import connect
-
+def warehouse_passes(db: Path, threads: int, top_tile_model_seconds: float) -> dict[str, Any]:
+    """Passes 2 and 3 on the built warehouse, timed; with the top communes by cpc. Pass 2's seconds are the
+    top-tile models' dbt times (TOP_TILES_SELECTOR) plus reading their result."""
     con = connect(db, read_only=True, threads=threads)
     con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
     top = con.execute(
@@ -340,7 +339,7 @@ def warehouse_passes(db: Path, threads: int) -> dict[str, Any]:
     top = [t[0] for t in top]
     start = time.perf_counter()
     tiles = warehouse_top_tiles(con)
-    t_tiles = time.perf_counter() - start
+    t_tiles = top_tile_model_seconds + time.perf_counter() - start
     start = time.perf_counter()
     series = warehouse_top_commune_series(con, top)
     t_series = time.perf_counter() - start
@@ -350,8 +349,6 @@ def warehouse_passes(db: Path, threads: int) -> dict[str, Any]:
 
 def compare_with_baseline(db: Path, base: dict[str, Any], wh: dict[str, Any]) -> dict[str, Any]:
     """Check the baseline reproduces the warehouse: commune rho to 1e-9, the top-tile scores and the tile series."""
-    from netmob_tor.duck import connect
-
     con = connect(db, read_only=True)
     rho = con.execute("select commune_code, rho from commune_summary where rho is not null").df().set_index("commune_code")["rho"]
     con.close()
@@ -373,102 +370,119 @@ def compare_with_baseline(db: Path, base: dict[str, Any], wh: dict[str, Any]) ->
     )
     if not (tiles_match and series_match):
         raise AssertionError(f"baseline passes 2-3 differ from the warehouse's (top tiles match: {tiles_match}, series match: {series_match})")
-    return {"n_communes": int(len(rho)), "max_abs_rho_gap": gap, "top_tiles_match": tiles_match, "series_match": series_match}
+    return {"n_communes": int(len(rho)), "max_abs_rho_gap": gap, "n_top_tiles": int(len(w_scores)),
+            "top_tiles_match": tiles_match, "series_match": series_match}
 
 
-def run_baseline(data_root: Path, db: Path, project: Path) -> dict[str, Any]:
+def run_baseline(data_root: Path, db: Path, project: Path, top_tile_share: float) -> dict[str, Any]:
     """The three-pass notebook workflow, with the crosswalk, c and cpc read from the built warehouse."""
-    from netmob_tor.duck import connect
-
     nb = load_baseline()
     con = connect(db, read_only=True)
     crosswalk = con.execute("select city, tile_id, commune_code from int_tiles__communes where commune_code is not null").df()
     summary = con.execute("select commune_code, c, cpc_per_1000 from commune_summary").df()
     con.close()
     anomalies = nb.load_anomaly_days(project / "seeds" / "anomaly_days.csv")
-    return nb.run_workflow(data_root, crosswalk, summary, anomalies)
+    return nb.run_workflow(data_root, crosswalk, summary, anomalies, top_tile_share=top_tile_share)
+
+
+def measure_threads(data_root: Path, threads: int, work: Path, project: Path, scale: str, variables: dict[str, Any]) -> dict[str, Any]:
+    """One thread count: the scan floors, the build (timed by stage), the analysis, and the warehouse's passes 2 and 3."""
+    floor = scan_floor(data_root, threads)
+    db = work / f"bench_s{scale}_t{threads}.duckdb"
+    build = dbt_build(data_root, db, work, threads, project, variables=variables)
+    stages = stage_seconds(build)
+    stages["analysis"], analysis_error = run_analysis(db)
+    top_tiles = dbt_build(data_root, db, work, threads, project, fresh=False, selector=TOP_TILES_SELECTOR, variables=variables)
+    wh = warehouse_passes(db, threads, sum(top_tiles["model_seconds"].values()))
+    return {"threads": threads, "floor": floor, "db": db, "build": build, "stages": stages,
+            "analysis_error": analysis_error, "warehouse_passes": wh}
+
+
+def thread_figures(run: dict[str, Any], raw_values: int, raw_bytes: int) -> dict[str, Any]:
+    """The reported figures of one thread count: stage and end-to-end seconds, ratios to the floors, throughput."""
+    e2e = run["build"]["wall_seconds"]
+    stages, floor = run["stages"], run["floor"]
+    traffic = sum(stages[s] for s in TRAFFIC_STAGES)
+    return {
+        "threads": run["threads"],
+        "stage_seconds": {k: round(v, 4) for k, v in stages.items()},
+        "model_seconds": {k: round(v, 4) for k, v in sorted(run["build"]["model_seconds"].items())},
+        "end_to_end_seconds": round(e2e, 3),
+        "floor_seconds": round(floor["seconds"], 3),
+        "parse_floor_seconds": round(floor["parse_seconds"], 3),
+        "ratio_to_parse_floor": round(e2e / floor["parse_seconds"], 3),
+        "raw_read_ratio_to_parse_floor": round(stages["raw_read"] / floor["parse_seconds"], 3),
+        "model_seconds_total": round(sum(run["build"]["model_seconds"].values()), 3),
+        "peak_rss_mb": round(run["build"]["peak_rss_mb"], 1),
+        "ratio_to_floor": round(e2e / floor["seconds"], 3),
+        "traffic_models_seconds": round(traffic, 3),
+        "traffic_models_ratio_to_floor": round(traffic / floor["seconds"], 3),
+        "dbt_parse_seconds_untimed": round(run["build"]["parse_seconds"], 3),
+        "values_per_second": round(raw_values / e2e),
+        "mb_per_second": round(raw_bytes / 1e6 / e2e, 2),
+        "floor_values_per_second": round(raw_values / floor["seconds"]),
+        "floor_mb_per_second": round(raw_bytes / 1e6 / floor["seconds"], 2),
+        "seconds_per_million_values": round(e2e / raw_values * 1e6, 4),
+        "warehouse_pass_seconds": {k: round(v, 3) for k, v in run["warehouse_passes"]["seconds"].items()},
+        "warehouse_three_pass_seconds": round(e2e + sum(run["warehouse_passes"]["seconds"].values()), 3),
+        "analysis_error": run["analysis_error"],
+    }
+
+
+def add_baseline(result: dict[str, Any], data_root: Path, main: dict[str, Any], project: Path, top_tile_share: float) -> None:
+    """Run the notebook baseline, check it reproduces the warehouse, and add its seconds and the speed-ups to `result`."""
+    by_threads, top = result["by_threads"], result["by_threads"][-1]
+    start = time.perf_counter()
+    base = run_baseline(data_root, main["db"], project, top_tile_share)
+    total = time.perf_counter() - start
+    result["checks"] = compare_with_baseline(main["db"], base, main["warehouse_passes"])
+    result["baseline_seconds"] = round(base["seconds"]["rho"], 3)
+    result["baseline_pass_seconds"] = {k: round(v, 3) for k, v in base["seconds"].items()}
+    result["baseline_three_pass_seconds"] = round(total, 3)
+    for row in by_threads:
+        row["speedup_vs_baseline"] = round(result["baseline_seconds"] / row["end_to_end_seconds"], 3)
+        row["three_pass_speedup_vs_baseline"] = round(total / row["warehouse_three_pass_seconds"], 3)
+    result["speedup_vs_baseline"] = top["speedup_vs_baseline"]
+    result["three_pass_speedup_vs_baseline"] = top["three_pass_speedup_vs_baseline"]
+
+
+def add_incremental(result: dict[str, Any], data_root: Path, work: Path, threads: int, project: Path, scale: str) -> None:
+    """Measure adding one day (incremental_build) and its ratios to the full build, into `result`."""
+    top = result["by_threads"][-1]
+    inc = incremental_build(data_root, work, threads, project, scale)
+    inc["ratio_to_full_build"] = round(inc["incremental_seconds"] / top["end_to_end_seconds"], 3)
+    inc["model_seconds_ratio_to_full_build"] = round(inc["incremental_model_seconds"] / top["model_seconds_total"], 3)
+    result["incremental"] = inc
 
 
 def run_scale(scale: str, cities: list[str], days: str | None, threads: list[int], work: Path, seed: int, baseline: bool,
-              project: Path, incremental: bool = True) -> dict[str, Any]:
-    """All measurements at one scale; top-level figures are for the largest thread count."""
+              project: Path, incremental: bool = True, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    """All measurements at one scale; top-level figures are for the largest thread count. `variables`: extra dbt vars
+    (e.g. a larger top_tile_share, so that a tiny grid has top tiles to compare)."""
+    variables = dict(variables or {})
     data_root, gen_seconds = generated_data(work, cities, days, scale, seed)
     load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     files = raw_files(data_root)
     manifest = json.loads((data_root / "_synthetic" / "manifest.json").read_text())
-    raw_bytes = sum(p.stat().st_size for p in files)
-    dst_files = sum(1 for p in files if "20190331" in p.name)
-    runs = []
-    for n in sorted(set(threads)):
-        floor = scan_floor(data_root, n)
-        db = work / f"bench_s{scale}_t{n}.duckdb"
-        build = dbt_build(data_root, db, work, n, project)
-        stages = stage_seconds(build)
-        stages["analysis"], analysis_error = run_analysis(db)
-        wh = warehouse_passes(db, n)
-        runs.append({
-            "threads": n, "floor": floor, "db": db, "build": build, "stages": stages,
-            "analysis_error": analysis_error, "warehouse_passes": wh,
-        })
-    main = runs[-1]
-    rows = main["floor"]["rows"]
+    dst_stamp = f"{STUDY.dst_day:%Y%m%d}" if STUDY.dst_day else None
+    dst_files = sum(1 for p in files if dst_stamp and dst_stamp in p.name)
+    runs = [measure_threads(data_root, n, work, project, scale, variables) for n in sorted(set(threads))]
+    rows = runs[-1]["floor"]["rows"]
     if rows != manifest["n_tiles"] * len(files):
         raise AssertionError(f"floor counted {rows} lines, expected {manifest['n_tiles']} tiles x {len(files)} files")
+    raw_bytes = sum(p.stat().st_size for p in files)
     raw_values = rows * 96 - 4 * manifest["n_tiles"] * dst_files
     result: dict[str, Any] = {
         "scale": scale, "cities": cities, "days": manifest["n_days"], "n_tiles": manifest["n_tiles"],
         "n_files": len(files), "raw_bytes": raw_bytes, "raw_values": raw_values, "generation_seconds": gen_seconds,
+        "by_threads": [thread_figures(run, raw_values, raw_bytes) for run in runs], "load_average_1min_before": load_before,
     }
-    by_threads = []
-    for run in runs:
-        e2e = run["build"]["wall_seconds"]
-        wh_passes = sum(run["warehouse_passes"]["seconds"].values())
-        by_threads.append({
-            "threads": run["threads"],
-            "stage_seconds": {k: round(v, 4) for k, v in run["stages"].items()},
-            "model_seconds": {k: round(v, 4) for k, v in sorted(run["build"]["model_seconds"].items())},
-            "end_to_end_seconds": round(e2e, 3),
-            "floor_seconds": round(run["floor"]["seconds"], 3),
-            "parse_floor_seconds": round(run["floor"]["parse_seconds"], 3),
-            "ratio_to_parse_floor": round(e2e / run["floor"]["parse_seconds"], 3),
-            "raw_read_ratio_to_parse_floor": round(run["stages"]["raw_read"] / run["floor"]["parse_seconds"], 3),
-            "model_seconds_total": round(sum(run["build"]["model_seconds"].values()), 3),
-            "peak_rss_mb": round(run["build"]["peak_rss_mb"], 1),
-            "ratio_to_floor": round(e2e / run["floor"]["seconds"], 3),
-            "traffic_models_seconds": round(sum(run["stages"][s] for s in TRAFFIC_STAGES), 3),
-            "traffic_models_ratio_to_floor": round(sum(run["stages"][s] for s in TRAFFIC_STAGES) / run["floor"]["seconds"], 3),
-            "dbt_parse_seconds_untimed": round(run["build"]["parse_seconds"], 3),
-            "values_per_second": round(raw_values / e2e),
-            "mb_per_second": round(raw_bytes / 1e6 / e2e, 2),
-            "floor_values_per_second": round(raw_values / run["floor"]["seconds"]),
-            "floor_mb_per_second": round(raw_bytes / 1e6 / run["floor"]["seconds"], 2),
-            "seconds_per_million_values": round(e2e / raw_values * 1e6, 4),
-            "warehouse_pass_seconds": {k: round(v, 3) for k, v in run["warehouse_passes"]["seconds"].items()},
-            "warehouse_three_pass_seconds": round(e2e + wh_passes, 3),
-            "analysis_error": run["analysis_error"],
-        })
-    result["by_threads"] = by_threads
-    result["load_average_1min_before"] = load_before
-    top = by_threads[-1]
+    top = result["by_threads"][-1]
     result.update({k: top[k] for k in ("threads", "stage_seconds", "end_to_end_seconds", "floor_seconds", "peak_rss_mb", "ratio_to_floor")})
     if incremental:
-        result["incremental"] = incremental_build(data_root, work, max(threads), project, scale)
-        result["incremental"]["ratio_to_full_build"] = round(result["incremental"]["incremental_seconds"] / top["end_to_end_seconds"], 3)
-        result["incremental"]["model_seconds_ratio_to_full_build"] = round(
-            result["incremental"]["incremental_model_seconds"] / top["model_seconds_total"], 3)
+        add_incremental(result, data_root, work, max(threads), project, scale)
     if baseline:
-        start = time.perf_counter()
-        base = run_baseline(data_root, main["db"], project)
-        total = time.perf_counter() - start
-        result["checks"] = compare_with_baseline(main["db"], base, main["warehouse_passes"])
-        result["baseline_seconds"] = round(base["seconds"]["rho"], 3)
-        result["baseline_pass_seconds"] = {k: round(v, 3) for k, v in base["seconds"].items()}
-        result["baseline_three_pass_seconds"] = round(total, 3)
-        for row in by_threads:
-            row["speedup_vs_baseline"] = round(result["baseline_seconds"] / row["end_to_end_seconds"], 3)
-            row["three_pass_speedup_vs_baseline"] = round(total / row["warehouse_three_pass_seconds"], 3)
-        result["speedup_vs_baseline"] = top["speedup_vs_baseline"]
-        result["three_pass_speedup_vs_baseline"] = top["three_pass_speedup_vs_baseline"]
+        add_baseline(result, data_root, runs[-1], project, float(variables.get("top_tile_share", STUDY.top_tile_share)))
     else:
         result["baseline_seconds"] = None
     result["load_average_1min_after"] = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
@@ -477,14 +491,14 @@ def run_scale(scale: str, cities: list[str], days: str | None, threads: list[int
 
 def run_bench(scales: list[str], cities: list[str], days: str | None, threads: list[int], out_dir: Path,
               seed: int = 20190316, baseline: bool = True, project_dir: Path | None = None,
-              incremental: bool = True) -> list[dict[str, Any]]:
+              incremental: bool = True, variables: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """One result object per scale (see REQUIRED_KEYS); data, DBs and dbt artefacts go under out_dir.
 
-    project_dir: the dbt project whose models are measured (default: this working tree)."""
+    project_dir: the dbt project whose models are measured (default: this working tree); variables: extra dbt vars."""
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     project = Path(project_dir).resolve() if project_dir else project_root()
-    return [run_scale(str(s), cities, days, threads, out_dir, seed, baseline, project, incremental) for s in scales]
+    return [run_scale(str(s), cities, days, threads, out_dir, seed, baseline, project, incremental, variables) for s in scales]
 
 
 def machine(rev: str | None = None) -> dict[str, Any]:

@@ -63,7 +63,8 @@ def print_and_save(text: str, out: Path) -> Path:
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     """Every table of the statistical layer, stored as analysis_* tables and printed."""
-    from netmob_tor.analysis.run import analyze_and_store, format_report
+    from netmob_tor.analysis.report import format_report
+    from netmob_tor.analysis.run import analyze_and_store
     from netmob_tor.duck import connect
 
     con = connect(args.database)
@@ -140,11 +141,8 @@ def command(sub: argparse._SubParsersAction, name: str, text: str) -> argparse.A
                           formatter_class=argparse.ArgumentDefaultsHelpFormatter)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The command-line interface."""
-    parser = argparse.ArgumentParser(prog="netmob-tor", description=__doc__ + " " + CAUTION + " Add --debug anywhere for tracebacks.")
-    sub = parser.add_subparsers(dest="command", required=True)
-
+def add_data_commands(sub: argparse._SubParsersAction) -> None:
+    """generate, install-spatial and sql: make the inputs, set up DuckDB, query the warehouse."""
     gen = command(sub, "generate", "write the embedded synthetic dataset (real NetMob formats)")
     gen.add_argument("--out", default=str(default_data_root()), help="output folder (replaced)")
     gen.add_argument("--seed", type=int, default=20190316, help="random seed (same seed, same bytes)")
@@ -166,6 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
     sql.add_argument("--max-rows", type=int, default=50, help="rows printed at most")
     sql.set_defaults(func=cmd_sql)
 
+
+def add_study_commands(sub: argparse._SubParsersAction) -> None:
+    """analyze, profiles and report: the statistical layer and what it prints."""
     ana = command(sub, "analyze", "the statistical layer (Tables 1-3, robustness, PCA, beyond the paper), stored as analysis_* tables")
     ana.add_argument("--source", choices=["warehouse", "released"], default="warehouse",
                      help="the built commune_summary, or the study's released aggregates (paper mode)")
@@ -188,9 +189,15 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--data-root", default=str(default_data_root()), help="the data the warehouse was built from")
     rep.set_defaults(func=cmd_report)
 
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    parser = argparse.ArgumentParser(prog="netmob-tor", description=__doc__ + " " + CAUTION + " Add --debug anywhere for tracebacks.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_data_commands(sub)
+    add_study_commands(sub)
     for name, (_, _, help_text) in DELEGATED.items():
         sub.add_parser(name, help=f"{help_text} (see netmob-tor {name} --help)", add_help=False)
-
     summ = command(sub, "summary", "headline figures of the built warehouse")
     summ.add_argument("--database", default=str(default_database()), help="the warehouse (DuckDB file)")
     summ.set_defaults(func=cmd_summary)

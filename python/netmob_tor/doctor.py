@@ -19,12 +19,14 @@ from pathlib import Path
 
 from netmob_tor import CAUTION
 from netmob_tor.inputs import describe, find_input
+from netmob_tor.params import defaults
 
-SERVICES = ("Tor", "Web_Adult", "YouTube")
-DIRECTION = "DL"
-STUDY_START = dt.date(2019, 3, 16)
-STUDY_END = dt.date(2019, 5, 31)
-DST_DAY = dt.date(2019, 3, 31)
+STUDY = defaults()  # the files a build with dbt_project.yml's vars reads
+SERVICES = STUDY.services
+DIRECTION = STUDY.direction
+STUDY_START = STUDY.study_start
+STUDY_END = STUDY.study_end
+DST_DAY = STUDY.dst_day
 SAMPLE_LINES = 5
 SSMSI_HEADER = ("CODGEO_2023", "annee", "classe", "unité.de.compte", "valeur.publiée", "faits", "tauxpourmille",
                 "complementinfoval", "complementinfotaux", "POP", "millPOP", "LOG", "millLOG")

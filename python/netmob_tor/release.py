@@ -6,13 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from netmob_tor.params import defaults
 from netmob_tor.paths import reference_dir
-
-# s_onion x s_csam of Koebe et al. (2024): c = CORRECTION_SCALE x rho'.
-S_ONION = 0.011
-S_CSAM = 105 / 253
-CORRECTION_SCALE = S_ONION * S_CSAM
-C_FLOOR = 1e-5
 
 
 def normalise_code(code: object) -> str:
@@ -47,8 +42,9 @@ def released_communes(ref: Path | None = None) -> pd.DataFrame:
             "sv_com_17_21": raw["sv_com_17_21"],
         }
     )
-    out["rho_released"] = out["c"] / CORRECTION_SCALE
-    out["is_floored"] = out["c"] <= C_FLOOR * (1 + 1e-9)
+    study = defaults()  # the release was computed with the study's parameters, dbt_project.yml's defaults
+    out["rho_released"] = out["c"] / study.correction_scale
+    out["is_floored"] = out["c"] <= study.c_floor * (1 + 1e-9)
     admin = pd.read_csv(ref / "admin" / "study_communes_admin.csv", dtype=str)
     admin = admin.rename(columns={"code_commune": "commune_code", "name": "commune_name"})
     out = out.merge(admin[["commune_code", "commune_name", "department", "region", "epci"]], on="commune_code", how="left", validate="one_to_one")

@@ -19,6 +19,7 @@ import duckdb
 import pandas as pd
 
 from netmob_tor import CAUTION
+from netmob_tor.params import StudyParameters, defaults, study_parameters, sv_mean_column
 from netmob_tor.paths import default_database
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -27,11 +28,12 @@ os.environ.setdefault("TQDM_DISABLE", "1")  # GX metric progress bars
 
 @dataclass(frozen=True)
 class StudyBounds:
-    """Plausible ranges of the study's quantities (defaults: Koebe et al. 2024, Table 1 and text)."""
+    """Plausible ranges of the study's quantities (defaults: Koebe et al. 2024, Table 1 and text;
+    s_onion, s_csam and c_floor: dbt_project.yml's, see `for_parameters` for a build's own)."""
 
-    s_onion: float = 0.011
-    s_csam: float = 105 / 253
-    c_floor: float = 1e-5
+    s_onion: float = defaults().s_onion
+    s_csam: float = defaults().s_csam
+    c_floor: float = defaults().c_floor
     rho_mean: tuple[float, float] = (0.05, 0.30)       # published 0.1649
     rho_quartiles: tuple[tuple[float, float], ...] = ((0.03, 0.20), (0.08, 0.25), (0.12, 0.32))  # 0.117, 0.168, 0.214
     floored_share_max: float = 0.05                    # 14 of 1341 = 1 %
@@ -43,15 +45,21 @@ class StudyBounds:
         """Largest possible c (rho' = 1)."""
         return self.s_onion * self.s_csam
 
+    @classmethod
+    def for_parameters(cls, params: StudyParameters) -> StudyBounds:
+        """The default bounds with the correction parameters a build used."""
+        return cls(s_onion=params.s_onion, s_csam=params.s_csam, c_floor=params.c_floor)
+
 
 def summary_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """commune_summary columns the suite reads, with 0/1 indicators for share expectations."""
+    sv = sv_mean_column()
     return con.execute(
-        """
+        f"""
         select commune_code, population, rho, c, tor_per_1000, web_adult_per_1000, youtube_per_1000, cpc_per_1000,
                is_rho_floored::integer::double as is_rho_floored_01,
-               (sexual_violence_rate_2017_2021 is not null)::integer::double as has_sexual_violence_rate_01,
-               sexual_violence_rate_2017_2021
+               ({sv} is not null)::integer::double as has_sexual_violence_rate_01,
+               {sv}
         from commune_summary
         """
     ).df()
@@ -93,7 +101,7 @@ def build_suites(bounds: StudyBounds) -> dict[str, list]:
         e.ExpectColumnMeanToBeBetween(column="is_rho_floored_01", min_value=0, max_value=bounds.floored_share_max),
         e.ExpectColumnMeanToBeBetween(column="has_sexual_violence_rate_01", min_value=bounds.sv_published_share[0],
                                       max_value=bounds.sv_published_share[1]),
-        e.ExpectColumnValuesToBeBetween(column="sexual_violence_rate_2017_2021", min_value=0),
+        e.ExpectColumnValuesToBeBetween(column=sv_mean_column(), min_value=0),
         e.ExpectColumnValuesToNotBeNull(column="c"),
         e.ExpectColumnValuesToBeBetween(column="c", min_value=bounds.c_floor * (1 - 1e-9),
                                         max_value=bounds.c_max * (1 + 1e-9)),
@@ -173,9 +181,9 @@ def markdown_summary(results: pd.DataFrame, database: Path) -> str:
 
 def validate(database: Path, summary_path: Path | None = None, bounds: StudyBounds | None = None) -> pd.DataFrame:
     """Run the suite on the warehouse, store validation_results, write the markdown; returns the results."""
-    bounds = bounds or StudyBounds()
     con = duckdb.connect(str(database))
     try:
+        bounds = bounds or StudyBounds.for_parameters(study_parameters(con))
         frames = {"commune_summary": summary_frame(con), "commune_hour_completeness": hour_profile_frame(con)}
         results = run_suite(frames, bounds)
         write_results(con, results)

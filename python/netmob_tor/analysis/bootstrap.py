@@ -3,10 +3,11 @@
 Hours within a day are strongly dependent, days much less so; resampling whole local calendar
 days with replacement keeps the within-day dependence. Each replicate draws, with replacement, as many
 local dates as commune_hour holds (74 on the embedded data; a city's dropped anomaly days simply
-contribute no hours), the same draw for every commune, which keeps the dependence between them; it
-recomputes in SQL, with `corr` over commune_hour joined to the drawn days (a day drawn twice
-counts twice), each commune's rho and its download totals. From those, c, cpc per 1000 and the
-Table 2 Spearman correlations follow as in the warehouse. Percentile intervals. Exploratory
+contribute no hours), the same draw for every commune, which keeps the dependence between them; the
+loader (`loaders.replicate_commune_stats`) recomputes in SQL, with `corr` over commune_hour's floored
+logs (the model's own, `ln_web_adult` and `ln_tor`) joined to the drawn days (a day drawn twice
+counts twice), each commune's rho and its download totals. From those frames, c, cpc per 1000 and
+the Table 2 Spearman correlations follow as in the warehouse. Percentile intervals. Exploratory
 area-level associations only.
 """
 
@@ -14,18 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import duckdb
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from netmob_tor.analysis.correlations import OUTCOME, PREDICTORS
-from netmob_tor.release import C_FLOOR, CORRECTION_SCALE
+from netmob_tor.params import defaults
 
 REPLICATES = 200
 SEED = 20190316
 LEVEL = 0.95
-LOG_FLOOR = 0.001
 RHO_COLUMNS = ["commune_code", "city", "rho", "boot_mean", "boot_se", "ci_low", "ci_high", "n_valid_replicates", "replicates", "level", "seed"]
 CORR_COLUMNS = ["outcome", "predictor", "rho", "boot_mean", "boot_se", "ci_low", "ci_high", "n", "replicates", "level", "seed"]
 
@@ -38,102 +37,16 @@ def day_draws(days: Sequence[object], replicates: int = REPLICATES, seed: int = 
     return pd.DataFrame({"replicate": np.repeat(np.arange(1, replicates + 1), len(days)), "traffic_date": days[picks.ravel()]})
 
 
-HOURS_SQL = """
-    select
-        commune_code,
-        traffic_date,
-        ln(greatest(web_adult_dl, {log_floor})) as ln_web_adult,
-        ln(greatest(tor_dl, {log_floor})) as ln_tor,
-        tor_dl, web_adult_dl, youtube_dl
-    from commune_hour
-"""
-
-
-def replicate_commune_stats(
-    con: duckdb.DuckDBPyConnection, draws: pd.DataFrame, log_floor: float = LOG_FLOOR, method: str = "corr"
-) -> pd.DataFrame:
-    """Per replicate and commune: rho = corr(ln Web_Adult, ln Tor) and DL totals over the drawn days (SQL).
-
-    method 'corr': DuckDB's `corr` over the hours of the drawn days (a day drawn twice counts
-    twice). method 'moments': the same correlation from per-(commune, day) sums of the centred
-    logs, their squares and cross-products, added up over the drawn days; algebraically identical
-    (tests check it to 1e-9) and about 30 times faster, for large numbers of replicates.
-    """
-    hours = HOURS_SQL.format(log_floor=log_floor)
-    if method == "corr":
-        sql = f"""
-            with hours as ({hours}),
-            final as (
-                select
-                    draws.replicate,
-                    hours.commune_code,
-                    corr(hours.ln_web_adult, hours.ln_tor) as rho,
-                    sum(hours.tor_dl) as tor_dl,
-                    sum(hours.web_adult_dl) as web_adult_dl,
-                    sum(hours.youtube_dl) as youtube_dl
-                from _bootstrap_draws as draws
-                inner join hours using (traffic_date)
-                group by all
-            )
-            select * from final order by replicate, commune_code
-        """
-    elif method == "moments":
-        sql = f"""
-            with hours as ({hours}),
-            centred as (
-                select
-                    *,
-                    ln_web_adult - avg(ln_web_adult) over (partition by commune_code) as x,
-                    ln_tor - avg(ln_tor) over (partition by commune_code) as y
-                from hours
-            ),
-            commune_days as (
-                select
-                    commune_code, traffic_date, count(*) as n, sum(x) as sx, sum(y) as sy,
-                    sum(x * x) as sxx, sum(y * y) as syy, sum(x * y) as sxy,
-                    sum(tor_dl) as tor_dl, sum(web_adult_dl) as web_adult_dl, sum(youtube_dl) as youtube_dl
-                from centred
-                group by all
-            ),
-            sums as (
-                select
-                    draws.replicate, days.commune_code,
-                    sum(n) as n, sum(sx) as sx, sum(sy) as sy, sum(sxx) as sxx, sum(syy) as syy, sum(sxy) as sxy,
-                    sum(tor_dl) as tor_dl, sum(web_adult_dl) as web_adult_dl, sum(youtube_dl) as youtube_dl
-                from _bootstrap_draws as draws
-                inner join commune_days as days using (traffic_date)
-                group by all
-            ),
-            final as (
-                select
-                    replicate,
-                    commune_code,
-                    case when (n * sxx - sx * sx) > 0 and (n * syy - sy * sy) > 0
-                        then (n * sxy - sx * sy) / sqrt((n * sxx - sx * sx) * (n * syy - sy * sy)) end as rho,
-                    tor_dl, web_adult_dl, youtube_dl
-                from sums
-            )
-            select * from final order by replicate, commune_code
-        """
-    else:
-        raise ValueError(f"method must be 'corr' or 'moments', not {method!r}")
-    con.register("_bootstrap_draws", draws)
-    try:
-        return con.execute(sql).df()
-    finally:
-        con.unregister("_bootstrap_draws")
-
-
 def correction_parameters(summary: pd.DataFrame) -> tuple[float, float]:
     """(s_onion x s_csam, c floor) as the warehouse applied them: c / rho' where not floored, c where floored."""
     kept = summary[~summary["is_rho_floored"].astype(bool) & (summary["rho_prime"] > 0)]
-    scale = float(np.median(kept["c"] / kept["rho_prime"])) if len(kept) else CORRECTION_SCALE
+    scale = float(np.median(kept["c"] / kept["rho_prime"])) if len(kept) else defaults().correction_scale
     floored = summary.loc[summary["is_rho_floored"].astype(bool), "c"]
-    return scale, float(floored.iloc[0]) if len(floored) else C_FLOOR
+    return scale, float(floored.iloc[0]) if len(floored) else defaults().c_floor
 
 
-def derived_rates(replicates: pd.DataFrame, summary: pd.DataFrame, scale: float, c_floor: float, log_floor: float = LOG_FLOOR) -> pd.DataFrame:
-    """Add c (floored where rho < 0), per-1000 rates and their logs to per-replicate commune stats."""
+def derived_rates(replicates: pd.DataFrame, summary: pd.DataFrame, scale: float, c_floor: float, log_floor: float) -> pd.DataFrame:
+    """Add c (floored where rho < 0), per-1000 rates and their logs (zeros floored at `log_floor`) to per-replicate commune stats."""
     out = replicates.merge(summary[["commune_code", "population"]], on="commune_code", how="inner")
     out["c"] = np.where(out["rho"] < 0, c_floor, scale * out["rho"])
     per_1000 = {
@@ -193,25 +106,23 @@ def table2_intervals(
     return pd.DataFrame(rows, columns=CORR_COLUMNS)
 
 
-def day_block_bootstrap(
-    con: duckdb.DuckDBPyConnection,
+def bootstrap_tables(
+    per_replicate: pd.DataFrame,
     summary: pd.DataFrame,
     point: pd.DataFrame,
-    replicates: int = REPLICATES,
+    replicates: int,
+    log_floor: float,
     seed: int = SEED,
     level: float = LEVEL,
-    method: str = "corr",
 ) -> dict[str, pd.DataFrame]:
-    """{'bootstrap_rho', 'bootstrap_correlations'} from commune_hour in `con`.
+    """{'bootstrap_rho', 'bootstrap_correlations'} from the per-replicate commune stats (loaders.replicate_commune_stats).
 
     `summary` needs commune_code, city, population, rho, rho_prime, c, is_rho_floored and the
-    Table 2 outcome; `point` is Table 2 itself (validation_correlations).
+    Table 2 outcome; `point` is Table 2 itself (validation_correlations); `log_floor` is the
+    build's (the floored_ln macro's) value.
     """
-    days = [r[0] for r in con.execute("select distinct traffic_date from commune_hour order by 1").fetchall()]
-    draws = day_draws(days, replicates, seed)
-    per_replicate = replicate_commune_stats(con, draws, method=method)
     scale, c_floor = correction_parameters(summary)
-    rates = derived_rates(per_replicate, summary, scale, c_floor)
+    rates = derived_rates(per_replicate, summary, scale, c_floor, log_floor)
     return {
         "bootstrap_rho": rho_intervals(per_replicate, summary, replicates, level, seed),
         "bootstrap_correlations": table2_intervals(rates, summary, point, replicates, level, seed),

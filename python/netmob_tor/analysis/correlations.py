@@ -7,10 +7,20 @@ from collections.abc import Sequence
 import pandas as pd
 from scipy import stats
 
-OUTCOME = "sexual_violence_rate_2017_2021"
+from netmob_tor.params import defaults, sv_mean_column
+
+OUTCOME = sv_mean_column()
 PREDICTORS = ("log_youtube_per_1000", "log_web_adult_per_1000", "log_tor_per_1000", "log_cpc_per_1000")
-# Results text: the cpc correlation with Tor lagged 2 hours (warehouse only: the release has no lagged rho).
+# Results text: the cpc correlation with Tor lagged (tor_lag_hours; warehouse only: the release has no lagged rho).
 LAGGED_PREDICTOR = "log_cpc_tor_lagged_per_1000"
+# Table 2's row labels as the paper prints them.
+TABLE2_LABELS = {
+    "log_youtube_per_1000": "log_YouTube_per_1000",
+    "log_web_adult_per_1000": "log_Web_Adult_per_1000",
+    "log_tor_per_1000": "log_Tor_per_1000",
+    "log_cpc_per_1000": "log_cpc_per_1000",
+    LAGGED_PREDICTOR: f"log_cpc_per_1000, Tor lagged {defaults().tor_lag_hours} h",
+}
 
 
 def complete_cases(df: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:

@@ -29,7 +29,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 
@@ -57,11 +56,8 @@ def read_gtrends_csv(path: Path) -> pd.DataFrame:
     return raw
 
 
-def gtrends_from_warehouse(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """stg_gtrends__region_search_terms pivoted back to region_name + one column per raw term column."""
-    long = con.execute(
-        "select region_name, search_term_column, popularity from stg_gtrends__region_search_terms"
-    ).df()
+def wide_search_terms(long: pd.DataFrame) -> pd.DataFrame:
+    """region_search_trends (long: region_name, search_term_column, popularity) back to region_name + one column per raw term column."""
     wide = long.pivot(index=REGION, columns="search_term_column", values="popularity")
     wide.columns.name = None
     return wide.reset_index()

@@ -7,34 +7,14 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from netmob_tor import published
+from netmob_tor import loaders, published
 
 TABLE1_C_STATS = ("mean", "std", "min", "p25", "p50", "p75", "max")
 
 
-def profile_schemas(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """Schema -> the processing profile its commune_summary records, for every schema with an analysed commune_summary."""
-    rows = con.execute(
-        """
-        select table_schema from information_schema.tables
-        where table_name = 'analysis_correlations' and table_catalog = current_database()
-          and table_schema in (
-              select table_schema from information_schema.tables
-              where table_name = 'commune_summary' and table_catalog = current_database())
-        order by table_schema = 'main' desc, table_schema
-        """
-    ).fetchall()
-    out = {}
-    for (schema,) in rows:
-        profile = con.execute(f'select any_value(processing_profile) from "{schema}".commune_summary').fetchone()[0]
-        out[schema] = profile
-    return out
-
-
-def profile_figures(con: duckdb.DuckDBPyConnection, schema: str) -> pd.Series:
-    """One profile's Table 2 rho (with its n) and Table 1 c row, from the analysis tables of `schema`."""
-    table2 = con.execute(f'select predictor, rho, n from "{schema}".analysis_correlations').df()
-    c_row = con.execute(f"""select * from "{schema}".analysis_correction_factor_summary where variable = 'c'""").df()
+def profile_figures(table2: pd.DataFrame, c_row: pd.DataFrame) -> pd.Series:
+    """One profile's Table 2 rho (with its n) and Table 1 c row, from its analysis_correlations and the
+    `c` row of its analysis_correction_factor_summary (loaders.profile_analysis)."""
     figures = {f"Table 2 {row.predictor}": row.rho for row in table2.itertuples()}
     figures["Table 2 n"] = float(table2["n"].max())
     for stat in TABLE1_C_STATS:
@@ -71,8 +51,8 @@ def compare_profiles(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """One row per figure: the published values (paper, then preprint), then one column per profile built
     (`<label> (<schema>: <profile>)`)."""
     columns = {"published": published_figures(), "preprint published": preprint_published_figures()}
-    for schema, profile in profile_schemas(con).items():
-        columns[f"{column_label(schema, profile)} ({schema}: {profile})"] = profile_figures(con, schema)
+    for schema, profile in loaders.analysed_profiles(con).items():
+        columns[f"{column_label(schema, profile)} ({schema}: {profile})"] = profile_figures(*loaders.profile_analysis(con, schema))
     table = pd.DataFrame(columns).reindex(published_figures().index)
     table.index.name = "figure"
     return table.reset_index()

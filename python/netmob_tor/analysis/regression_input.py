@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import duckdb
 import pandas as pd
 
-from netmob_tor.analysis.regressions import CPC, CPC_LAGGED, DRUG, POI, SOCIAL, SV, TRAFFIC
+from netmob_tor.analysis.regressions import CPC, CPC_LAGGED, DRUG, SOCIAL, SV, TRAFFIC
 
 SUMMARY_COLUMNS = ["commune_code", "city", "department_code", "population", SV, CPC, CPC_LAGGED, *TRAFFIC, *SOCIAL, DRUG, "drug_use_rate"]
-
-
-def load_regression_frames(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """commune_summary's model columns and commune_poi's per-1000 rates from the warehouse."""
-    summary = con.execute(f"select {', '.join(SUMMARY_COLUMNS)} from commune_summary").df()
-    poi = con.execute(f"select commune_code, {', '.join(POI)} from commune_poi").df()
-    return summary, poi
 
 
 def regression_input(summary: pd.DataFrame, poi: pd.DataFrame, department_scores: pd.DataFrame) -> pd.DataFrame:

@@ -18,8 +18,9 @@ import statsmodels.api as sm
 from statsmodels.regression.linear_model import RegressionResultsWrapper
 
 from netmob_tor import CAUTION
+from netmob_tor.params import defaults, sv_mean_column
 
-SV = "sexual_violence_rate_2017_2021"
+SV = sv_mean_column()
 CPC = "log_cpc_per_1000"
 CPC_LAGGED = "log_cpc_tor_lagged_per_1000"
 TRAFFIC = ("log_youtube_per_1000", "log_web_adult_per_1000", "log_tor_per_1000")
@@ -32,14 +33,7 @@ SOCIAL = (
     "le_pen_share_2017",
     "macron_share_2017",
 )
-POI_CATEGORIES = (
-    "adult_entertainment",
-    "amateur_sports_team",
-    "church_cathedral",
-    "mosque",
-    "religious_organization",
-    "school",
-)
+POI_CATEGORIES = defaults().poi_categories
 POI = tuple(f"{c}_per_1000" for c in POI_CATEGORIES)
 TRENDS = ("PC1", "PC3")
 CONTROLS = (*TRAFFIC, *SOCIAL, *POI, *TRENDS)
@@ -50,7 +44,7 @@ INTERCEPT = "const"
 PAPER_LABELS = {
     INTERCEPT: "Constant",
     CPC: "log_cpc_per_1000",
-    CPC_LAGGED: "log_cpc_per_1000 (Tor lagged 2 h)",
+    CPC_LAGGED: f"log_cpc_per_1000 (Tor lagged {defaults().tor_lag_hours} h)",
     SV: "Sexual_violence_per_1000",
     "log_youtube_per_1000": "log_YouTube_per_1000",
     "log_web_adult_per_1000": "log_Web_Adult_per_1000",
@@ -131,14 +125,6 @@ def design(sample: pd.DataFrame, outcome: str, regressors: Sequence[str]) -> tup
 def fit_ols_hc3(y: pd.Series, x: pd.DataFrame) -> RegressionResultsWrapper:
     """OLS with HC3 covariance and t-based p-values (R: lm + coeftest(vcov = vcovHC))."""
     return sm.OLS(y, x).fit(cov_type="HC3", use_t=True)
-
-
-def hc3_covariance(x: np.ndarray, residuals: np.ndarray) -> np.ndarray:
-    """HC3 sandwich (X'X)^-1 X' diag(e² / (1 - h)²) X (X'X)^-1, written out with numpy."""
-    bread = np.linalg.inv(x.T @ x)
-    leverage = np.einsum("ij,jk,ik->i", x, bread, x)
-    meat = x.T @ (x * (residuals**2 / (1 - leverage) ** 2)[:, None])
-    return bread @ meat @ bread
 
 
 def directions(spec: ModelSpec) -> dict[str, tuple[str, tuple[str, ...]]]:

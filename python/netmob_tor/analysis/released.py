@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from netmob_tor.release import CORRECTION_SCALE, released_communes
+from netmob_tor.params import sv_mean_column, sv_mean_with_fallback_column, sv_reference_column
+from netmob_tor.release import released_communes
 
 SERVICES = {"tor": "tor_dl", "web_adult": "web_adult_dl", "youtube": "youtube_dl"}
 
@@ -35,7 +36,7 @@ def released_summary(ref: Path | None = None) -> pd.DataFrame:
     with np.errstate(divide="ignore"):
         for name in ("youtube", "web_adult", "tor", "cpc"):
             out[f"log_{name}_per_1000"] = np.log(out[f"{name}_per_1000"])
-    out["sexual_violence_rate_2017_2021"] = pd.to_numeric(rel["sv_com_17_21"], errors="coerce")
-    out["sexual_violence_rate_2019"] = pd.to_numeric(rel["sv_com_19"], errors="coerce")
-    out["sexual_violence_rate_2017_2021_with_fallback"] = pd.to_numeric(rel["sv_17_21"], errors="coerce")
+    out[sv_mean_column()] = pd.to_numeric(rel["sv_com_17_21"], errors="coerce")
+    out[sv_reference_column()] = pd.to_numeric(rel["sv_com_19"], errors="coerce")
+    out[sv_mean_with_fallback_column()] = pd.to_numeric(rel["sv_17_21"], errors="coerce")
     return out.reset_index(drop=True)

@@ -8,7 +8,9 @@ from __future__ import annotations
 import pandas as pd
 
 from netmob_tor import CAUTION
+from netmob_tor.analysis.correlations import TABLE2_LABELS
 from netmob_tor.analysis.regressions import CPC, CPC_LAGGED, PAPER_LABELS, SV, format_table3
+from netmob_tor.params import defaults
 
 
 def _key_variable(direction: str, model_rows: pd.DataFrame) -> str:
@@ -32,14 +34,13 @@ def format_table1(summary: pd.DataFrame, cpc_range: pd.DataFrame | None = None) 
 
 def format_correlations(correlations: pd.DataFrame, boot: pd.DataFrame | None = None) -> str:
     """Table 2 with, when available, the day-block bootstrap 95% interval of each rho."""
-    from netmob_tor.analysis.run import TABLE2_LABELS
-
     width = max(len(v) for v in TABLE2_LABELS.values()) + 2
     head = f"{'':<{width}}{'rho':>8}{'p-value':>12}{'n':>6}"
     ci = boot.set_index("predictor") if boot is not None and len(boot) else None
     if ci is not None:
         head += f"{'bootstrap 95% CI':>22}"
-    lines = ["Table 2: Spearman correlation with the sexual-violence rate (2017-2021, commune values)", head]
+    first, last = defaults().sv_years
+    lines = [f"Table 2: Spearman correlation with the sexual-violence rate ({first}-{last}, commune values)", head]
     for row in correlations.itertuples(index=False):
         line = f"{TABLE2_LABELS.get(row.predictor, row.predictor):<{width}}{row.rho:>8.3f}{row.p_value:>12.2e}{row.n:>6d}"
         if ci is not None and row.predictor in ci.index:

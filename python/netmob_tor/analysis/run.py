@@ -1,4 +1,8 @@
-"""Run the statistical layer on the warehouse or the released aggregates and store its tables in DuckDB."""
+"""Run the statistical layer on the warehouse or the released aggregates and store its tables in DuckDB.
+
+The warehouse's inputs come from `netmob_tor.loaders` (marts only); every function called here on
+them takes DataFrames and returns DataFrames.
+"""
 
 from __future__ import annotations
 
@@ -9,46 +13,35 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from netmob_tor import CAUTION
+from netmob_tor import CAUTION, loaders
+from netmob_tor.analysis.bootstrap import bootstrap_tables, day_draws
 from netmob_tor.analysis.correlations import LAGGED_PREDICTOR, OUTCOME, PREDICTORS, validation_correlations
 from netmob_tor.analysis.dependent_correlations import OTHERS, TARGET, dependent_correlation_tests
-from netmob_tor.analysis.distribution import correction_factor_summary
+from netmob_tor.analysis.distribution import correction_factor_summary, cpc_range_summary
+from netmob_tor.analysis.mixed import random_intercept_models
+from netmob_tor.analysis.pca import (
+    N_COMPONENTS,
+    STUDY_EXCLUDED_TERMS,
+    STUDY_ORIENTATION,
+    department_scores,
+    load_old_regions,
+    read_gtrends_csv,
+    trends_pca,
+    wide_search_terms,
+)
+from netmob_tor.analysis.regression_input import SUMMARY_COLUMNS as REGRESSION_COLUMNS
+from netmob_tor.analysis.regression_input import regression_input
+from netmob_tor.analysis.regressions import CONTROLS, MODELS, POI, residuals, table3
 from netmob_tor.analysis.released import released_summary
+from netmob_tor.analysis.spatial import residual_morans_i
+from netmob_tor.params import study_parameters
+from netmob_tor.paths import reference_dir
 
 SOURCES = ("warehouse", "released")
-SUMMARY_COLUMNS = ["commune_code", "rho", "c", "is_rho_floored", OUTCOME, *PREDICTORS]
-
-TABLE2_LABELS = {
-    "log_youtube_per_1000": "log_YouTube_per_1000",
-    "log_web_adult_per_1000": "log_Web_Adult_per_1000",
-    "log_tor_per_1000": "log_Tor_per_1000",
-    "log_cpc_per_1000": "log_cpc_per_1000",
-    LAGGED_PREDICTOR: "log_cpc_per_1000, Tor lagged 2 h",
-}
-
-
-def load_summary(con: duckdb.DuckDBPyConnection, source: str) -> pd.DataFrame:
-    """The commune-level input: table commune_summary from `con`, or the release (paper mode)."""
-    if source == "warehouse":
-        columns = ", ".join(SUMMARY_COLUMNS)
-        return con.execute(f"select {columns} from commune_summary").df()
-    if source == "released":
-        return released_summary()
-    raise ValueError(f"source must be one of {SOURCES}, not {source!r}")
-
-
-def analyze(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, pd.DataFrame]:
-    """Tables 1 and 2 and the dependent-correlation tests from `source` ('warehouse' or 'released')."""
-    summary = load_summary(con, source)
-    return {
-        "correction_factor_summary": correction_factor_summary(summary),
-        "correlations": validation_correlations(summary, OUTCOME, PREDICTORS),
-        "dependent_correlation_tests": dependent_correlation_tests(summary, OUTCOME, TARGET, OTHERS),
-    }
 
 
 def default_parameters(source: str) -> dict[str, Any]:
-    """The parameters `analyze` used, for the `parameters` column of the stored tables."""
+    """The parameters of Tables 1 and 2, for the `parameters` column of the stored tables."""
     return {
         "source": source,
         "outcome": OUTCOME,
@@ -65,7 +58,7 @@ def processing_profile(con: duckdb.DuckDBPyConnection, source: str) -> str:
     """The processing profile behind `source`: commune_summary's (warehouse) or the release's own (paper mode)."""
     if source == "released":
         return "released aggregates (cpc_com.csv)"
-    return con.execute("select any_value(processing_profile) from commune_summary").fetchone()[0]
+    return loaders.processing_profile(con)
 
 
 def write_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame], params: dict[str, Any]) -> None:
@@ -90,17 +83,6 @@ def write_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame]
             con.unregister("_analysis_frame")
 
 
-def format_table2(df: pd.DataFrame) -> str:
-    """Table 2 as printed in the paper: variable, Spearman rho (3 decimals), p-value (3 significant digits), n."""
-    width = max(len(label) for label in TABLE2_LABELS.values()) + 2
-    lines = [f"{'':<{width}}{'rho':>8}{'p-value':>12}{'n':>6}"]
-    for row in df.itertuples(index=False):
-        label = TABLE2_LABELS.get(row.predictor, row.predictor)
-        lines.append(f"{label:<{width}}{row.rho:>8.3f}{row.p_value:>12.2e}{row.n:>6d}")
-    lines.append(f"Spearman correlation with {df['outcome'].iloc[0] if len(df) else OUTCOME}. {CAUTION}")
-    return "\n".join(lines)
-
-
 # --- every table: Tables 1-3, robustness, PCA and the beyond-the-paper methods -----------------
 
 # Defaults of the beyond-the-paper methods: 200 day-block replicates run in about 30 s on 2 cores
@@ -111,23 +93,69 @@ K_NEAREST = 4
 SEED = 20190316
 
 
-def load_full_summary(con: duckdb.DuckDBPyConnection, source: str) -> pd.DataFrame:
+def summary_for(con: duckdb.DuckDBPyConnection, source: str) -> pd.DataFrame:
     """Every column of commune_summary (warehouse) or of the released frame (paper mode)."""
     if source == "warehouse":
-        return con.execute("select * from commune_summary").df()
+        return loaders.commune_summary(con)
     if source == "released":
         return released_summary()
     raise ValueError(f"source must be one of {SOURCES}, not {source!r}")
 
 
-def load_gtrends(con: duckdb.DuckDBPyConnection, source: str) -> pd.DataFrame:
-    """The raw Google Trends table: staging model (warehouse) or the vendored release export (paper mode)."""
-    from netmob_tor.analysis.pca import gtrends_from_warehouse, read_gtrends_csv
-    from netmob_tor.paths import reference_dir
-
+def search_trends_for(con: duckdb.DuckDBPyConnection, source: str) -> pd.DataFrame:
+    """The wide Google Trends table: region_search_trends (warehouse) or the vendored release export (paper mode)."""
     if source == "warehouse":
-        return gtrends_from_warehouse(con)
-    return read_gtrends_csv(reference_dir() / "study_release" / "intial_anaysis_gtrends.csv")
+        return wide_search_terms(loaders.search_trends(con))
+    if source == "released":
+        return read_gtrends_csv(reference_dir() / "study_release" / "intial_anaysis_gtrends.csv")
+    raise ValueError(f"source must be one of {SOURCES}, not {source!r}")
+
+
+def table1_table2(summary: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Table 1 (`correction_factor_summary`, `cpc_range_summary`) and Table 2 (`correlations`, with the
+    lagged cpc when `summary` has it, and `dependent_correlation_tests`) from a commune_summary frame."""
+    table2 = [*PREDICTORS, *([LAGGED_PREDICTOR] if LAGGED_PREDICTOR in summary else [])]
+    return {
+        "correction_factor_summary": correction_factor_summary(summary),
+        "cpc_range_summary": cpc_range_summary(summary),
+        "correlations": validation_correlations(summary, OUTCOME, table2),
+        "dependent_correlation_tests": dependent_correlation_tests(summary, OUTCOME, TARGET, OTHERS),
+    }
+
+
+def trends_tables(wide: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The Google Trends PCA of the wide search-term table and its department scores."""
+    pca = trends_pca(wide)
+    return {
+        "pca_loadings": pca["loadings"],
+        "pca_explained_variance": pca["explained_variance"],
+        "pca_region_scores": pca["region_scores"],
+        "pca_department_scores": department_scores(pca["region_scores"], load_old_regions()),
+    }
+
+
+def beyond_the_paper(
+    con: duckdb.DuckDBPyConnection,
+    summary: pd.DataFrame,
+    tables: dict[str, pd.DataFrame],
+    replicates: int,
+    permutations: int,
+    k_nearest: int,
+    seed: int,
+) -> dict[str, pd.DataFrame]:
+    """Warehouse only: Table 3 and its variants, the mixed model, Moran's I and the day-block bootstrap."""
+    frame = loaders.commune_summary(con, REGRESSION_COLUMNS)
+    data = regression_input(frame, loaders.commune_poi(con, POI), tables["pca_department_scores"])
+    res = residuals(data)
+    pairs, centroids = loaders.commune_adjacency(con, sorted(res["commune_code"].unique()))
+    per_replicate = loaders.replicate_commune_stats(con, day_draws(loaders.hour_days(con), replicates, seed))
+    return {
+        "regression_input": data,
+        "regressions": table3(data),
+        "mixed_model": random_intercept_models(data),
+        "morans_i": residual_morans_i(res, pairs, centroids, permutations=permutations, k=k_nearest, seed=seed),
+        **bootstrap_tables(per_replicate, summary, tables["correlations"], replicates, study_parameters(con).log_floor, seed),
+    }
 
 
 def analyze_all(
@@ -147,39 +175,10 @@ def analyze_all(
     model (`mixed_model`), Moran's I of the OLS residuals (`morans_i`) and the day-block bootstrap
     (`bootstrap_rho`, `bootstrap_correlations`; `replicates` resampled day sets).
     """
-    from netmob_tor.analysis.bootstrap import day_block_bootstrap
-    from netmob_tor.analysis.distribution import cpc_range_summary
-    from netmob_tor.analysis.mixed import random_intercept_models
-    from netmob_tor.analysis.pca import department_scores, load_old_regions, trends_pca
-    from netmob_tor.analysis.regression_input import load_regression_frames, regression_input
-    from netmob_tor.analysis.regressions import residuals, table3
-    from netmob_tor.analysis.spatial import residual_morans_i
-
-    summary = load_full_summary(con, source)
-    table2 = [*PREDICTORS, *([LAGGED_PREDICTOR] if LAGGED_PREDICTOR in summary else [])]
-    tables = {
-        "correction_factor_summary": correction_factor_summary(summary),
-        "cpc_range_summary": cpc_range_summary(summary),
-        "correlations": validation_correlations(summary, OUTCOME, table2),
-        "dependent_correlation_tests": dependent_correlation_tests(summary, OUTCOME, TARGET, OTHERS),
-    }
-    pca = trends_pca(load_gtrends(con, source))
-    departments = department_scores(pca["region_scores"], load_old_regions())
-    tables.update({
-        "pca_loadings": pca["loadings"],
-        "pca_explained_variance": pca["explained_variance"],
-        "pca_region_scores": pca["region_scores"],
-        "pca_department_scores": departments,
-    })
-    if source == "released":
-        return tables
-    frame, poi = load_regression_frames(con)
-    data = regression_input(frame, poi, departments)
-    tables["regression_input"] = data
-    tables["regressions"] = table3(data)
-    tables["mixed_model"] = random_intercept_models(data)
-    tables["morans_i"] = residual_morans_i(con, residuals(data), permutations=permutations, k=k_nearest, seed=seed)
-    tables.update(day_block_bootstrap(con, summary, tables["correlations"], replicates=replicates, seed=seed))
+    summary = summary_for(con, source)
+    tables = {**table1_table2(summary), **trends_tables(search_trends_for(con, source))}
+    if source == "warehouse":
+        tables.update(beyond_the_paper(con, summary, tables, replicates, permutations, k_nearest, seed))
     return tables
 
 
@@ -191,9 +190,6 @@ def all_parameters(
     seed: int = SEED,
 ) -> dict[str, Any]:
     """The parameters `analyze_all` used, for the `parameters` column of every stored table."""
-    from netmob_tor.analysis.pca import N_COMPONENTS, STUDY_EXCLUDED_TERMS, STUDY_ORIENTATION
-    from netmob_tor.analysis.regressions import CONTROLS, MODELS
-
     params = default_parameters(source)
     params.update({
         "pca": {"n_components": N_COMPONENTS, "excluded_terms": list(STUDY_EXCLUDED_TERMS), "standardisation_ddof": 0,
@@ -217,10 +213,3 @@ def analyze_and_store(con: duckdb.DuckDBPyConnection, source: str, **options: An
     params = {**all_parameters(source, **options), "processing_profile": processing_profile(con, source)}
     write_tables(con, {prefix + name: frame for name, frame in tables.items()}, params)
     return tables
-
-
-def format_report(tables: dict[str, pd.DataFrame]) -> str:
-    """Every table present in `tables`, in the paper's layout where it has one, as plain text."""
-    from netmob_tor.analysis.report import format_report as _format
-
-    return _format(tables)

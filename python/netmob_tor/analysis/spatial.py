@@ -1,7 +1,7 @@
 """Beyond the paper: Moran's I of the OLS residuals over neighbouring communes, with a permutation p-value.
 
 Neighbours share a border or a corner (queen contiguity, DuckDB spatial `ST_Intersects` on the
-commune polygons), restricted to the communes of the model's sample; a commune left without any
+commune polygons of commune_boundaries, read by `loaders.commune_adjacency`), restricted to the communes of the model's sample; a commune left without any
 such neighbour gets its k nearest sample communes by centroid distance instead. Weights are
 row-standardised, so I = z'Wz / z'z for the centred residuals z. Residual spatial
 autocorrelation means the OLS standard errors understate the uncertainty.
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import duckdb
 import numpy as np
 import pandas as pd
 
@@ -20,26 +19,6 @@ PERMUTATIONS = 999
 SEED = 20190316
 COLUMNS = ["model", "direction", "n", "n_contiguity_links", "n_knn_fallback", "k_nearest", "moran_i", "expected_i",
            "permutation_mean", "permutation_sd", "z_permutation", "p_permutation", "permutations", "seed"]
-
-
-def commune_geometry(con: duckdb.DuckDBPyConnection, codes: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(pairs, centroids) for `codes`: touching pairs (i < j) from stg_ign__communes, and centroid lon/lat."""
-    geom = (
-        "with geom as (select commune_code, commune_geom as geom from stg_ign__communes "
-        "where commune_code in (select commune_code from _moran_codes)) "
-    )
-    con.register("_moran_codes", pd.DataFrame({"commune_code": list(codes)}))
-    try:
-        pairs = con.execute(
-            geom + "select a.commune_code as code_i, b.commune_code as code_j from geom a join geom b "
-            "on a.commune_code < b.commune_code and ST_Intersects(a.geom, b.geom) order by 1, 2"
-        ).df()
-        centroids = con.execute(
-            geom + "select commune_code, ST_X(ST_Centroid(geom)) as lon, ST_Y(ST_Centroid(geom)) as lat from geom order by 1"
-        ).df()
-    finally:
-        con.unregister("_moran_codes")
-    return pairs, centroids
 
 
 def neighbour_weights(codes: Sequence[str], pairs: pd.DataFrame, centroids: pd.DataFrame, k: int = K_NEAREST) -> tuple[np.ndarray, int]:
@@ -91,22 +70,27 @@ def permutation_test(values: np.ndarray, w: np.ndarray, permutations: int = PERM
 
 
 def residual_morans_i(
-    con: duckdb.DuckDBPyConnection,
     residuals: pd.DataFrame,
+    pairs: pd.DataFrame,
+    centroids: pd.DataFrame,
     model: str = "main",
     k: int = K_NEAREST,
     permutations: int = PERMUTATIONS,
     seed: int = SEED,
 ) -> pd.DataFrame:
-    """One row per direction: Moran's I of the residuals (commune_code, direction, residual) over neighbours."""
+    """One row per direction: Moran's I of the residuals (commune_code, direction, residual) over neighbours.
+
+    `pairs` (code_i, code_j touching) and `centroids` (commune_code, lon, lat) cover at least the
+    residuals' communes (loaders.commune_adjacency); each direction uses the pairs within its sample.
+    """
     rows = []
     for direction, part in residuals.groupby("direction", sort=True):
-        pairs, centroids = commune_geometry(con, part["commune_code"].tolist())
         part = part[part["commune_code"].isin(set(centroids["commune_code"]))]
         codes = part["commune_code"].tolist()
-        w, n_fallback = neighbour_weights(codes, pairs, centroids, k)
+        inside = set(codes)
+        within = pairs[pairs["code_i"].isin(inside) & pairs["code_j"].isin(inside)]
+        w, n_fallback = neighbour_weights(codes, within, centroids, k)
         stats = permutation_test(part["residual"].to_numpy(), w, permutations, seed)
-        n_links = int(sum(1 for a, b in zip(pairs["code_i"], pairs["code_j"]) if a in set(codes) and b in set(codes)))
-        rows.append({"model": model, "direction": direction, "n": len(codes), "n_contiguity_links": n_links,
+        rows.append({"model": model, "direction": direction, "n": len(codes), "n_contiguity_links": int(len(within)),
                      "n_knn_fallback": n_fallback, "k_nearest": k, **stats, "permutations": permutations, "seed": seed})
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -14,16 +14,17 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from netmob_tor import CAUTION, __version__
-from netmob_tor.paths import project_root
+from netmob_tor import CAUTION, __version__, loaders
+from netmob_tor.analysis.regressions import CPC, CPC_LAGGED, SV
+from netmob_tor.params import StudyParameters, study_parameters
 from netmob_tor.report import data, figures, tables
-from netmob_tor.report.page import PAGE_CSS, parameters_table
+from netmob_tor.report.page import PAGE_CSS, Parameters, parameters_table
 
 # Marts the report is built from; without them the matching sections say what is missing.
-REQUIRED_TABLES = ("commune_summary", "stg_ign__communes", "heatmap_weekday_hour", "national_context")
+REQUIRED_TABLES = ("commune_summary", "commune_boundaries", "heatmap_weekday_hour", "national_context")
 # Read when present: Table 4, its counts, and whatever `netmob-tor analyze` stored.
 OPTIONAL_TABLES = (
-    "poi_top_tiles", "int_tiles__top_traffic", "int_tiles__top_tile_places",
+    "poi_top_tiles", "top_tile_summary",
     "analysis_correction_factor_summary", "analysis_cpc_range_summary", "analysis_correlations",
     "analysis_dependent_correlation_tests", "analysis_regressions", "analysis_pca_loadings",
     "analysis_pca_explained_variance", "analysis_mixed_model", "analysis_morans_i",
@@ -39,7 +40,9 @@ TITLES = {
     "pca_region_scores": "Google Trends PCA: scores of the pre-2015 regions",
 }
 HEATMAP_SCOPES = [("all_communes", "All study communes"), ("top_10_cpc", "The ten communes with the largest cpc per 1000")]
-STUDY_YEAR = 2019
+TOC = [("tables", "Study tables"), ("communes", "Communes"), ("beyond", "Beyond the paper"), ("trends", "Google Trends"),
+       ("temporal", "Day × hour"), ("maps", "Maps"), ("national", "National context"), ("quality", "Data quality"),
+       ("parameters", "Parameters")]
 
 
 def describe_data_source(data_root: Path) -> str:
@@ -74,7 +77,7 @@ def _section(anchor: str, title: str, body: str) -> str:
     return f'<section id="{anchor}"><h2>{html.escape(title)}</h2>{body}</section>'
 
 
-def _study_tables(analysis: dict[str, pd.DataFrame], con: duckdb.DuckDBPyConnection, present: set[str]) -> str:
+def _study_tables(analysis: dict[str, pd.DataFrame], con: duckdb.DuckDBPyConnection, present: set[str], top_tile_share: float) -> str:
     """Tables 1-4 and the robustness table in the paper's layout."""
     parts = []
     if "correction_factor_summary" in analysis:
@@ -94,7 +97,7 @@ def _study_tables(analysis: dict[str, pd.DataFrame], con: duckdb.DuckDBPyConnect
         parts.append(_guard(lambda: tables.robustness(analysis["regressions"], _key_variables()) or "", "The robustness table"))
     else:
         parts.append(_missing(["analysis_regressions (Table 3 and robustness; needs the census and election inputs)"]))
-    parts.append(_guard(lambda: _table4(con, present), "Table 4"))
+    parts.append(_guard(lambda: _table4(con, present, top_tile_share), "Table 4"))
     return "".join(parts)
 
 
@@ -106,22 +109,18 @@ def _cpc_range(r: pd.Series) -> str:
 
 def _key_variables() -> dict[str, list[str]]:
     """The coefficient each Table 3 direction is read for (the cpc estimate or the sexual-violence rate)."""
-    try:
-        from netmob_tor.analysis.regressions import CPC, CPC_LAGGED, SV
-    except ImportError:
-        CPC, CPC_LAGGED, SV = "log_cpc_per_1000", "log_cpc_tor_lagged_per_1000", "sexual_violence_rate_2017_2021"
     return {"cpc_on_sexual_violence": [SV], "sexual_violence_on_cpc": [CPC, CPC_LAGGED]}
 
 
-def _table4(con: duckdb.DuckDBPyConnection, present: set[str]) -> str:
+def _table4(con: duckdb.DuckDBPyConnection, present: set[str], top_tile_share: float) -> str:
     """Table 4 when some category reaches the minimum; otherwise the counts and why it is empty."""
-    poi = data.read_table(con, "poi_top_tiles", present)
-    counts = data.top_tile_counts(con, present)
+    poi = loaders.read_table(con, "poi_top_tiles", present)
+    counts = loaders.top_tile_summary(con, present)
     parts = []
     if poi is None:
         parts.append(_missing(["poi_top_tiles"]))
     elif len(poi):
-        parts.append(tables.table4(poi))
+        parts.append(tables.table4(poi, top_tile_share))
     else:
         parts.append(
             "<p>Table 4: no place category reaches the minimum number of places inside the top tiles of any "
@@ -187,7 +186,7 @@ def _rel(path: Path) -> str:
 
 def _temporal(con: duckdb.DuckDBPyConnection, present: set[str], images: Path) -> str:
     """The day-of-week × hour heatmaps and the top three communes' hourly profiles."""
-    cells = data.read_table(con, "heatmap_weekday_hour", present)
+    cells = loaders.read_table(con, "heatmap_weekday_hour", present)
     if cells is None or not len(cells):
         return _missing(["heatmap_weekday_hour"])
     parts = []
@@ -214,9 +213,9 @@ def _temporal(con: duckdb.DuckDBPyConnection, present: set[str], images: Path) -
 
 def _maps(con: duckdb.DuckDBPyConnection, present: set[str], images: Path, threshold: int) -> str:
     """One choropleth of cpc per 1000 per urban area, small populations hatched."""
-    if not {"commune_summary", "stg_ign__communes"} <= present:
-        return _missing([n for n in ("commune_summary", "stg_ign__communes") if n not in present])
-    shapes = data.commune_shapes(con)
+    if not {"commune_summary", "commune_boundaries"} <= present:
+        return _missing([n for n in ("commune_summary", "commune_boundaries") if n not in present])
+    shapes = loaders.commune_shapes(con)
     parts = ['<div class="maps">']
     for city, communes in shapes.groupby("city", sort=True):
         slug = "".join(ch if ch.isalnum() else "_" for ch in city)
@@ -226,13 +225,13 @@ def _maps(con: duckdb.DuckDBPyConnection, present: set[str], images: Path, thres
     return "".join(parts)
 
 
-def _national(con: duckdb.DuckDBPyConnection, present: set[str], images: Path) -> str:
-    """The 2019 European chart, France per year, and the study's totals beside France 2019."""
-    context = data.read_table(con, "national_context", present)
+def _national(con: duckdb.DuckDBPyConnection, present: set[str], images: Path, year: int) -> str:
+    """The study year's European chart, France per year, and the study's totals beside France that year."""
+    context = loaders.read_table(con, "national_context", present)
     if context is None or not len(context):
         return _missing(["national_context"])
-    parts = [_figure(_rel(figures.national_context_chart(context, STUDY_YEAR, images / "national_context.png")),
-                     f"CyberTipline reports per 1000 inhabitants in Europe, {STUDY_YEAR}",
+    parts = [_figure(_rel(figures.national_context_chart(context, year, images / "national_context.png")),
+                     f"CyberTipline reports per 1000 inhabitants in Europe, {year}",
                      "NCMEC CyberTipline reports by country (Diaphanous, CC BY 4.0) per 1000 inhabitants.")]
     france = context[context["is_france"]].sort_values("report_year")
     rows = [[fmt_year(r.report_year), tables.fmt(r.cybertipline_reports), tables.fmt(r.reports_per_1000),
@@ -251,7 +250,7 @@ def _national(con: duckdb.DuckDBPyConnection, present: set[str], images: Path) -
              ["Sum of cpc (traffic units)", tables.fmt(float(s.study_cpc))],
              ["cpc per 1000 inhabitants (study area)", tables.fmt(float(s.study_cpc_per_1000))],
              ["CyberTipline reports, France", tables.fmt(int(s.cybertipline_reports))]],
-            f"The study's totals next to France {STUDY_YEAR}: different quantities (traffic volume vs reports), for context only"))
+            f"The study's totals next to France {year}: different quantities (traffic volume vs reports), for context only"))
     return "".join(parts)
 
 
@@ -264,11 +263,8 @@ def _top_communes(con: duckdb.DuckDBPyConnection, present: set[str], threshold: 
     """The largest cpc per 1000, with the small-population flag."""
     if "commune_summary" not in present:
         return _missing(["commune_summary"])
-    summary = con.execute(
-        "select commune_name, commune_code, city, population, c, cpc_per_1000, is_small_population "
-        "from commune_summary where cpc_per_1000 is not null order by cpc_per_1000 desc, commune_code limit 20"
-    ).df()
-    n_small = con.execute("select count(*) filter (where is_small_population) from commune_summary").fetchone()[0]
+    summary = loaders.top_communes(con, 20)
+    n_small = loaders.n_small_population(con)
     return (tables.top_communes(summary, threshold)
             + f"<p>{n_small:,} communes have fewer than {threshold} inhabitants; their per-1000 figures rest on few "
               "people and are flagged (⚑ here, hatched on the maps).</p>")
@@ -276,7 +272,7 @@ def _top_communes(con: duckdb.DuckDBPyConnection, present: set[str], threshold: 
 
 def _profiles(con: duckdb.DuckDBPyConnection) -> str:
     """The processing profiles' Table 2 and Table 1 (c) beside the published figures (analysis_profile_comparison)."""
-    table = con.execute("select * exclude (run_at, parameters, processing_profile) from analysis_profile_comparison").df()
+    table = loaders.profile_comparison(con)
     note = ("<p>The study profile does what the authors' notebooks did; the corrected profile drops the anomaly days, "
             "puts the spring-forward day on its real hours and uses the commune file's population (README, "
             "\"Processing profiles\"). On the embedded synthetic data the study profile is calibrated to the release, "
@@ -286,11 +282,7 @@ def _profiles(con: duckdb.DuckDBPyConnection) -> str:
 
 def _data_quality(con: duckdb.DuckDBPyConnection) -> str:
     """The communes whose traffic lines were set aside (commune_summary.has_set_aside_lines): communes only."""
-    flagged = con.execute(
-        "select commune_name as commune, commune_code as code, city, n_lines_set_aside as lines_set_aside, "
-        "round(100 * share_lines_set_aside, 3) as pct_of_lines, set_aside_reasons as reasons "
-        "from commune_summary where has_set_aside_lines order by n_lines_set_aside desc, commune_code"
-    ).df()
+    flagged = loaders.set_aside_communes(con)
     if flagged.empty:
         return "<p>No traffic line of a study commune's tiles was set aside: every file held every tile, and every line was read.</p>"
     return (f"<p>{len(flagged)} communes rest on traffic files from which lines were set aside (listed in the audit table "
@@ -298,53 +290,41 @@ def _data_quality(con: duckdb.DuckDBPyConnection) -> str:
             + flagged.to_html(index=False, na_rep="", border=0, classes="data"))
 
 
-def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, data_source: str) -> Path:
-    """Write out_dir/index.html and out_dir/images/*.png from the warehouse behind `con`; return the page path.
-
-    Needs commune_summary, stg_ign__communes (a view over the raw commune polygons: run from the
-    project folder with the spatial extension loaded), heatmap_weekday_hour and national_context;
-    reads poi_top_tiles, the top-tile intermediates and every analysis_* table when present.
-    """
-    out_dir = Path(out_dir)
-    images = out_dir / "images"
-    images.mkdir(parents=True, exist_ok=True)
-    for old in images.glob("*.png"):
-        old.unlink()
-    present = data.table_names(con)
-    analysis = data.analysis_tables(con, present)
-    run = data.analysis_run_info(analysis)
-    params = parameters_table(project_root() / "dbt_project.yml", _guard_float(lambda: data.implied_scaling(con)))
+def _sections(con: duckdb.DuckDBPyConnection, present: set[str], analysis: dict[str, pd.DataFrame], images: Path,
+              study: StudyParameters, params: Parameters) -> list[str]:
+    """Every <section> of the page, in order; each renders what the warehouse holds."""
     threshold = params.threshold
     missing_required = [n for n in REQUIRED_TABLES if n not in present]
-
+    year = study.study_start.year
     sections = [
         _section("caution", "Read this first", f'<p class="caution">{html.escape(CAUTION)} Figures are per commune; '
                  "the report never shows a tile or a coordinate. Communes under "
                  f"{threshold} inhabitants are flagged as fragile estimates. The estimate cpc is the study's correction "
                  "factor times Tor download volume: a model quantity, not a count of people or of offences.</p>"
                  + (_missing(missing_required) if missing_required else "")),
-        _section("tables", "Study tables (Tables 1-4 and robustness)", _study_tables(analysis, con, present)),
+        _section("tables", "Study tables (Tables 1-4 and robustness)", _study_tables(analysis, con, present, study.top_tile_share)),
         _section("communes", "Communes with the largest estimates", _guard(lambda: _top_communes(con, present, threshold), "The commune table")),
         _section("beyond", "Beyond the paper", _guard(lambda: _beyond_the_paper(analysis), "The further analyses")),
         _section("trends", "Google Trends principal components", _guard(lambda: _trends(analysis, images), "The PCA heatmap")),
         _section("temporal", "Day of week × hour", _guard(lambda: _temporal(con, present, images), "The heatmaps")),
         _section("maps", "Maps: cpc per 1000 inhabitants by commune, per urban area",
                  _guard(lambda: _maps(con, present, images, threshold), "The maps")),
-        _section("national", f"National context ({STUDY_YEAR})", _guard(lambda: _national(con, present, images), "The national context")),
+        _section("national", f"National context ({year})", _guard(lambda: _national(con, present, images, year), "The national context")),
         _section("quality", "Data quality: lines set aside", _guard(lambda: _data_quality(con), "The data-quality table")),
         _section("parameters", "Assumptions and parameters", params.html),
     ]
-    profile, choices = (con.execute("select any_value(processing_profile), any_value(processing_choices) from commune_summary").fetchone()
-                        if "commune_summary" in present else ("unknown", ""))
     if "analysis_profile_comparison" in present:
         sections.insert(2, _section("profiles", "Processing profiles side by side", _guard(lambda: _profiles(con), "The profile comparison")))
+    return sections
+
+
+def _page(sections: list[str], data_source: str, profile: str, choices: str, run: dict[str, str]) -> str:
+    """The whole HTML page: header (source, profile, when built and analysed), table of contents, sections, caution."""
     built = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     analysis_line = (f"analysis run {html.escape(run['run_at'])} on the {html.escape(run['source'])} source"
                      if run else "no analysis tables stored (run <code>netmob-tor analyze</code>)")
-    toc = "".join(f'<li><a href="#{a}">{html.escape(t)}</a></li>' for a, t in [
-        ("tables", "Study tables"), ("communes", "Communes"), ("beyond", "Beyond the paper"), ("trends", "Google Trends"),
-        ("temporal", "Day × hour"), ("maps", "Maps"), ("national", "National context"), ("quality", "Data quality"), ("parameters", "Parameters")])
-    page = f"""<!DOCTYPE html>
+    toc = "".join(f'<li><a href="#{a}">{html.escape(t)}</a></li>' for a, t in TOC)
+    return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -368,7 +348,26 @@ Built {built} by netmob_tor {html.escape(__version__)}; {analysis_line}.</p>
 </body>
 </html>
 """
-    index = out_dir / "index.html"
+
+
+def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, data_source: str) -> Path:
+    """Write out_dir/index.html and out_dir/images/*.png from the warehouse behind `con`; return the page path.
+
+    Needs commune_summary, commune_boundaries, heatmap_weekday_hour and national_context (with the
+    spatial extension loaded); reads poi_top_tiles, top_tile_summary, study_parameters and every
+    analysis_* table when present.
+    """
+    images = Path(out_dir) / "images"
+    images.mkdir(parents=True, exist_ok=True)
+    for old in images.glob("*.png"):
+        old.unlink()
+    present = loaders.table_names(con)
+    analysis = loaders.analysis_tables(con, present)
+    study = study_parameters(con)
+    params = parameters_table(study, _guard_float(lambda: loaders.implied_scaling(con)))
+    profile, choices = loaders.processing_description(con) if "commune_summary" in present else ("unknown", "")
+    page = _page(_sections(con, present, analysis, images, study, params), data_source, profile, choices, data.analysis_run_info(analysis))
+    index = Path(out_dir) / "index.html"
     index.write_text(page, encoding="utf-8")
     return index
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from pathlib import Path
 
-import yaml
-
+from netmob_tor.params import STUDY_PARAMETERS_TABLE, StudyParameters
 from netmob_tor.report.tables import html_table
 
 PAGE_CSS = """
@@ -51,7 +49,6 @@ PARAMETER_SOURCES = {
     "top_tile_share": "Share of (tile, service) pairs kept as top tiles for Table 4 (study: 0.1 %).",
     "poi_min_per_category": "Minimum places of a category in the top tiles for Table 4 (study: 3).",
 }
-REPORT_DEFAULTS = {"top_tile_share": 0.001, "poi_min_per_category": 3}
 ASSUMPTIONS = [
     "A tile belongs to the commune whose polygon contains its centroid; tiles outside every commune are kept and counted, never attributed.",
     "Anomaly days (seed anomaly_days: all cities 2019-03-31, 04-14, 05-12 and the city-specific outages) are dropped before any sum.",
@@ -71,24 +68,19 @@ class Parameters:
     threshold: int
 
 
-def parameters_table(dbt_project: Path, implied_scaling: float | None) -> Parameters:
-    """Study parameters as set in dbt_project.yml (a build run with --vars may differ), with their sources."""
-    try:
-        project_vars = yaml.safe_load(dbt_project.read_text(encoding="utf-8")).get("vars", {}) or {}
-    except (OSError, yaml.YAMLError, AttributeError):
-        project_vars = {}
-    values = {**REPORT_DEFAULTS, **project_vars}
+def parameters_table(params: StudyParameters, implied_scaling: float | None) -> Parameters:
+    """Study parameters as the build recorded them (else as dbt_project.yml sets them), with their sources."""
     rows = []
     for name, meaning in PARAMETER_SOURCES.items():
-        if name in values:
-            value = values[name]
+        if name in params.values:
+            value = params[name]
             shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
             rows.append([name, shown, meaning])
-    parts = [html_table(["Parameter", "Value", "Meaning and source"], rows,
-                        "Study parameters (dbt vars in dbt_project.yml; a build with --vars overrides them)", css="text")]
+    caption = ("Study parameters (the dbt vars this build recorded, table study_parameters)" if params.source == STUDY_PARAMETERS_TABLE
+               else "Study parameters (dbt vars in dbt_project.yml; a build with --vars overrides them)")
+    parts = [html_table(["Parameter", "Value", "Meaning and source"], rows, caption, css="text")]
     if implied_scaling is not None:
         parts.append(f"<p>Check on the warehouse: the median of c / ρ' over communes is {implied_scaling:.5f} "
                      "(s_onion × s_csam as the build applied it).</p>")
     parts.append("<ul>" + "".join(f"<li>{html.escape(a)}</li>" for a in ASSUMPTIONS) + "</ul>")
-    threshold = int(values.get("small_population_threshold", 500))
-    return Parameters(html="".join(parts), threshold=threshold)
+    return Parameters(html="".join(parts), threshold=params.small_population_threshold)

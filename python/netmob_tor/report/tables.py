@@ -9,14 +9,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from netmob_tor.analysis.correlations import TABLE2_LABELS
 from netmob_tor.report.data import displayable
 
-TABLE2_LABELS = {
-    "log_youtube_per_1000": "log_YouTube_per_1000",
-    "log_web_adult_per_1000": "log_Web_Adult_per_1000",
-    "log_tor_per_1000": "log_Tor_per_1000",
-    "log_cpc_per_1000": "log_cpc_per_1000",
-}
 TABLE1_STATS = [("count", "count"), ("mean", "mean"), ("std", "std"), ("min", "min"),
                 ("p25", "25%"), ("p50", "50%"), ("p75", "75%"), ("max", "max")]
 MAX_GENERIC_ROWS = 25
@@ -174,7 +169,7 @@ def robustness(regressions: pd.DataFrame, key_variables: dict[str, list[str]]) -
                       "Robustness: the key coefficient of each Table 3 variant")
 
 
-def table4(poi: pd.DataFrame, top: int = 10) -> str:
+def table4(poi: pd.DataFrame, top_tile_share: float, top: int = 10) -> str:
     """Table 4: per service, the top categories of places in the top tiles by mean scaled traffic per place."""
     services = sorted(poi["service"].unique())
     ranks = range(1, min(top, int(poi["category_rank"].max())) + 1)
@@ -186,7 +181,7 @@ def table4(poi: pd.DataFrame, top: int = 10) -> str:
             row.append(f"{hit.iloc[0].category} ({int(hit.iloc[0].n_places)}; {hit.iloc[0].mean_traffic_per_place:,.1f})" if len(hit) else "")
         rows.append(row)
     return html_table(["Rank"] + services, rows,
-                      "Table 4. Place categories in the top 0.1 % tiles: category (places; mean traffic × c per place)")
+                      f"Table 4. Place categories in the top {100 * top_tile_share:g} % tiles: category (places; mean traffic × c per place)")
 
 
 def top_tile_counts(counts: pd.DataFrame) -> str:

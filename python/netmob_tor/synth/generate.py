@@ -22,6 +22,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from netmob_tor import published
 from netmob_tor.duck import connect
 from netmob_tor.paths import reference_dir, seeds_dir
 from netmob_tor.release import released_communes, grid_dims
@@ -66,7 +67,8 @@ class Manifest:
     n_days: int
     days: list[str] = field(default_factory=list)
     targets: str = "release"
-    calibrated_to: str = "study profile: all days kept, commune quarter-hours with Web_Adult = 0 on 2019-03-31/2019-05-12 removed"
+    calibrated_to: str = ("study profile: all days kept, commune quarter-hours with Web_Adult = 0 on "
+                          + "/".join(d.isoformat() for d in sorted(traffic.STUDY_ZERO_FILTER_DAYS)) + " removed")
     n_tiles: int = 0
     n_unassigned_tiles: int = 0
     traffic_bytes: int = 0
@@ -231,7 +233,7 @@ def rho_targets(communes: pd.DataFrame) -> dict[str, float]:
     range of negative rho (Table 1 minimum -0.0493), in code order."""
     targets = dict(zip(communes["commune_code"], communes["rho_released"]))
     floored = sorted(communes.loc[communes["is_floored"], "commune_code"])
-    for code, value in zip(floored, np.linspace(-0.0493, -0.004, max(len(floored), 1))):
+    for code, value in zip(floored, np.linspace(published.TABLE1_RHO["min"], -0.004, max(len(floored), 1))):
         targets[code] = float(value)
     return targets
 

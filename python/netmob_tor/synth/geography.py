@@ -89,6 +89,63 @@ def margin_width(grid: CityGrid) -> int:
     return max(2, int(round(0.03 * min(grid.n_rows, grid.n_cols))))
 
 
+EXTRA_CELLS_SQL = """
+    insert into extra
+    with inner_box as (
+        select ST_MakeEnvelope({x_min}, {y_min}, {x_max}, {y_max}) as box
+    ),
+    free_area as (
+        select ST_Difference(box, (select ST_Union_Agg(geom) from metro where city = $city)) as geom
+        from inner_box
+    ),
+    cells as (
+        select unnest(ST_Dump(ST_VoronoiDiagram(ST_Collect(list(ST_Point(x, y))))), recursive := true)
+        from seeds
+    ),
+    matched as (
+        select s.commune_code, cells.geom as cell
+        from seeds s join cells on ST_Contains(cells.geom, ST_Point(s.x, s.y))
+    ),
+    final as (
+        select $city as city, commune_code, ST_Intersection(cell, (select geom from free_area)) as geom
+        from matched
+    )
+    select * from final
+"""
+
+
+def free_inner_tiles(con: duckdb.DuckDBPyConnection, city: str, grid: CityGrid) -> pd.DataFrame:
+    """Tiles inside the grid's margin whose centre no métropole polygon of `city` contains (tile_id, x, y)."""
+    tiles = full_grid(grid)
+    m = margin_width(grid)
+    inner = tiles[(tiles.row >= m) & (tiles.row < grid.n_rows - m) & (tiles.col >= m) & (tiles.col < grid.n_cols - m)]
+    con.register("cand", inner[["tile_id", "x", "y"]])
+    try:
+        return con.execute(
+            """
+            select c.tile_id, c.x, c.y from cand c
+            where not exists (
+                select 1 from metro where metro.city = $city and ST_Contains(metro.geom, ST_Point(c.x, c.y)))
+            order by c.tile_id
+            """,
+            {"city": city},
+        ).df()
+    finally:
+        con.unregister("cand")
+
+
+def insert_voronoi_cells(con: duckdb.DuckDBPyConnection, city: str, grid: CityGrid, seeds: pd.DataFrame) -> None:
+    """Append to `extra` each seed's Voronoi cell (commune_code, x, y), clipped to the grid's inner box outside the métropole."""
+    m = margin_width(grid)
+    x_min, x_max = grid.x0 + m * TILE_M, grid.x0 + (grid.n_cols - m) * TILE_M
+    y_max, y_min = grid.y1 - m * TILE_M, grid.y1 - (grid.n_rows - m) * TILE_M
+    con.register("seeds", seeds[["commune_code", "x", "y"]])
+    try:
+        con.execute(EXTRA_CELLS_SQL.format(x_min=x_min, y_min=y_min, x_max=x_max, y_max=y_max), {"city": city})
+    finally:
+        con.unregister("seeds")
+
+
 def generate_extra_communes(
     con: duckdb.DuckDBPyConnection, grids: dict[str, CityGrid], communes: pd.DataFrame, rng: np.random.Generator
 ) -> None:
@@ -99,54 +156,11 @@ def generate_extra_communes(
         codes = sorted(set(communes.loc[communes["city"] == city, "commune_code"]) - metro_codes)
         if not codes:
             continue
-        tiles = full_grid(grid)
-        m = margin_width(grid)
-        inner = tiles[(tiles.row >= m) & (tiles.row < grid.n_rows - m) & (tiles.col >= m) & (tiles.col < grid.n_cols - m)]
-        con.register("cand", inner[["tile_id", "x", "y"]])
-        free = con.execute(
-            """
-            select c.tile_id, c.x, c.y from cand c
-            where not exists (
-                select 1 from metro where metro.city = $city and ST_Contains(metro.geom, ST_Point(c.x, c.y)))
-            order by c.tile_id
-            """,
-            {"city": city},
-        ).df()
-        con.unregister("cand")
+        free = free_inner_tiles(con, city, grid)
         if len(free) < len(codes):
             raise ValueError(f"{city}: {len(free)} free tiles for {len(codes)} communes outside the métropole")
         seeds = free.iloc[farthest_point_seeds(free[["x", "y"]].to_numpy(), len(codes), rng)]
-        seeds = seeds.assign(commune_code=rng.permutation(codes))
-        con.register("seeds", seeds[["commune_code", "x", "y"]])
-        x_min, x_max = grid.x0 + m * TILE_M, grid.x0 + (grid.n_cols - m) * TILE_M
-        y_max, y_min = grid.y1 - m * TILE_M, grid.y1 - (grid.n_rows - m) * TILE_M
-        con.execute(
-            f"""
-            insert into extra
-            with inner_box as (
-                select ST_MakeEnvelope({x_min}, {y_min}, {x_max}, {y_max}) as box
-            ),
-            free_area as (
-                select ST_Difference(box, (select ST_Union_Agg(geom) from metro where city = $city)) as geom
-                from inner_box
-            ),
-            cells as (
-                select unnest(ST_Dump(ST_VoronoiDiagram(ST_Collect(list(ST_Point(x, y))))), recursive := true)
-                from seeds
-            ),
-            matched as (
-                select s.commune_code, cells.geom as cell
-                from seeds s join cells on ST_Contains(cells.geom, ST_Point(s.x, s.y))
-            ),
-            final as (
-                select $city as city, commune_code, ST_Intersection(cell, (select geom from free_area)) as geom
-                from matched
-            )
-            select * from final
-            """,
-            {"city": city},
-        )
-        con.unregister("seeds")
+        insert_voronoi_cells(con, city, grid, seeds.assign(commune_code=rng.permutation(codes)))
     n = con.execute("select count(*) from extra").fetchone()[0]
     expected = len(set(communes["commune_code"]) - metro_codes)
     if n != expected:

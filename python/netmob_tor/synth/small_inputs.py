@@ -18,26 +18,28 @@ import numpy as np
 import pandas as pd
 
 from netmob_tor.duck import connect
+from netmob_tor.params import defaults
 from netmob_tor.paths import reference_dir
 
+STUDY = defaults()  # the inputs are written for the study's parameters
 NA_INSEE = "N/A - résultat non disponible"
-SV_YEARS = (17, 18, 19, 20, 21)
+# Two-digit years of the mean sexual-violence rate (the release's sv_17_21) and its single year (sv_19).
+SV_YEARS = tuple(y % 100 for y in range(STUDY.sv_years[0], STUDY.sv_years[1] + 1))
+SV_REFERENCE = STUDY.sv_reference_year % 100
+N_SV = len(SV_YEARS)
 SSMSI_YEARS = (16, 17, 18, 19, 20, 21, 22)
 SSMSI_HEADER = (
     "CODGEO_2023", "annee", "classe", "unité.de.compte", "valeur.publiée", "faits", "tauxpourmille",
     "complementinfoval", "complementinfotaux", "POP", "millPOP", "LOG", "millLOG",
 )
-SEXUAL_VIOLENCE = ("Violences sexuelles", "victime")
+SEXUAL_VIOLENCE = (STUDY["sexual_violence_indicator"], "victime")
 # Synthetic Poisson classes: (classe, unit, national mean rate per 1000).
 COUNTED_CLASSES = (
-    ("Usage de stupéfiants", "Mis en cause", 2.2),
+    (STUDY["drug_use_indicator"], "Mis en cause", 2.2),
     ("Cambriolages de logement", "infraction", 4.5),
     ("Destructions et dégradations volontaires", "infraction", 7.0),
 )
-STUDY_CATEGORIES = (
-    "adult_entertainment", "amateur_sports_team", "church_cathedral", "mosque",
-    "religious_organization", "school",
-)
+STUDY_CATEGORIES = STUDY.poi_categories
 OTHER_CATEGORIES = (
     "restaurant", "bakery", "pharmacy", "hotel", "park", "supermarket", "hair_salon", "bar",
     "community_services_non_profits", "public_service_and_government",
@@ -147,8 +149,8 @@ def split_sum(total: float, n: int, rng: np.random.Generator) -> list[float]:
 
 def sv_fallback_only(s: float, s19: float) -> dict[int, float]:
     """Department fallback per year for an unpublished commune: 2019 = sv_19, mean over 2017-2021 = sv_17_21."""
-    other = max((5 * s - s19) / 4, 0.0)
-    return {y: (s19 if y == 19 else other) for y in SV_YEARS}
+    other = max((N_SV * s - s19) / (N_SV - 1), 0.0)
+    return {y: (s19 if y == SV_REFERENCE else other) for y in SV_YEARS}
 
 
 def sv_published_plan(m: float, m19: float | None, s: float, s19: float, dept_level: float,
@@ -163,14 +165,14 @@ def sv_published_plan(m: float, m19: float | None, s: float, s19: float, dept_le
         unpublished: list[int] = []
     else:
         best: tuple[float, list[int]] | None = None
-        others = [y for y in SV_YEARS if y != 19]
-        for k in range(1, 5 if pub19 else 6):
-            n_pub = 5 - k
+        others = [y for y in SV_YEARS if y != SV_REFERENCE]
+        for k in range(1, N_SV if pub19 else N_SV + 1):
+            n_pub = N_SV - k
             if n_pub == 0 or (pub19 and n_pub == 1 and abs(m - m19) > 1e-9):
                 continue
             if pub19 and n_pub * m - m19 < -1e-12:
                 continue
-            need = 5 * s - n_pub * m
+            need = N_SV * s - n_pub * m
             if pub19:
                 per_year = need / k
             elif k == 1:
@@ -184,21 +186,21 @@ def sv_published_plan(m: float, m19: float | None, s: float, s19: float, dept_le
             score = abs(per_year - dept_level)
             if best is None or score < best[0]:
                 chosen = sorted(rng.choice(others, size=k if pub19 else k - 1, replace=False).tolist())
-                best = (score, chosen if pub19 else sorted(chosen + [19]))
-        unpublished = best[1] if best else [y for y in SV_YEARS if y != 19 or not pub19]
+                best = (score, chosen if pub19 else sorted(chosen + [SV_REFERENCE]))
+        unpublished = best[1] if best else [y for y in SV_YEARS if y != SV_REFERENCE or not pub19]
     published = [y for y in SV_YEARS if y not in unpublished]
     rates: dict[int, float] = {}
-    free = [y for y in published if not (pub19 and y == 19)]
+    free = [y for y in published if not (pub19 and y == SV_REFERENCE)]
     target = len(published) * m - (m19 if pub19 else 0.0)
     rates.update(zip(free, split_sum(max(target, 0.0), len(free), rng)))
     if pub19:
-        rates[19] = m19
-    need = 5 * s - sum(rates.values())
+        rates[SV_REFERENCE] = m19
+    need = N_SV * s - sum(rates.values())
     fallbacks: dict[int, float] = {}
-    if 19 in unpublished:
-        fallbacks[19] = s19
+    if SV_REFERENCE in unpublished:
+        fallbacks[SV_REFERENCE] = s19
         need -= s19
-    rest = [y for y in unpublished if y != 19]
+    rest = [y for y in unpublished if y != SV_REFERENCE]
     fallbacks.update({y: max(need / len(rest), 0.0) for y in rest})
     return rates, fallbacks
 

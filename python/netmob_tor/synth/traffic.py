@@ -28,13 +28,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-SERVICES = ("Tor", "Web_Adult", "YouTube")
+from netmob_tor.params import days_between, defaults
+
+# The generator writes data for the study's parameters: dbt_project.yml's defaults.
+STUDY = defaults()
+SERVICES = STUDY.services
 TOTAL_COLUMN = {"Tor": "tor_dl", "Web_Adult": "web_adult_dl", "YouTube": "youtube_dl"}
 PROFILE_COLUMN = {"Tor": "Tor_scaled", "Web_Adult": "Web_Adult", "YouTube": "YouTube"}
-DST_SPRING_FORWARD = dt.date(2019, 3, 31)
+DST_SPRING_FORWARD = STUDY.dst_day
 # Days on which the authors' notebook removes commune quarter-hours with Web_Adult exactly 0.
-STUDY_ZERO_FILTER_DAYS = frozenset({dt.date(2019, 3, 31), dt.date(2019, 5, 12)})
-LOG_FLOOR = 0.001
+STUDY_ZERO_FILTER_DAYS = frozenset(STUDY.zero_web_adult_days)
+LOG_FLOOR = STUDY.log_floor
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 UNASSIGNED = "unassigned"
 # Share of a city's traffic carried by tiles outside every commune (synthetic choice).
@@ -55,11 +59,11 @@ class HourAxis:
 
     @classmethod
     def for_days(cls, days: list[dt.date]) -> HourAxis:
-        """All local hours of these days; 02:00 does not exist on the spring-forward day."""
+        """All local hours of these days; the gap hour (02:00) does not exist on the spring-forward day."""
         d_idx, hours = [], []
         for i, day in enumerate(days):
             for h in range(24):
-                if day == DST_SPRING_FORWARD and h == 2:
+                if day == DST_SPRING_FORWARD and h == STUDY.dst_gap_hour:
                     continue
                 d_idx.append(i)
                 hours.append(h)
@@ -77,9 +81,9 @@ class HourAxis:
         return ~self.on_days(anomaly_days)
 
 
-def study_days(start: dt.date = dt.date(2019, 3, 16), end: dt.date = dt.date(2019, 5, 31)) -> list[dt.date]:
-    """Every day of the study period, inclusive (77 days by default)."""
-    return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+def study_days(start: dt.date | None = None, end: dt.date | None = None) -> list[dt.date]:
+    """Every day from start to end, inclusive (default: the study period, 77 days)."""
+    return days_between(start or STUDY.study_start, end or STUDY.study_end)
 
 
 def load_profiles(heatmap_csv: Path) -> dict[str, np.ndarray]:
@@ -132,7 +136,7 @@ def scaled_series(log_values: np.ndarray, total: int, share: np.ndarray) -> tupl
 
 
 def floored_log(x: np.ndarray) -> np.ndarray:
-    """ln(max(x, 0.001)): the study's log with zeros floored."""
+    """ln(max(x, log_floor)): the study's log with zeros floored."""
     return np.log(np.maximum(x, LOG_FLOOR))
 
 
