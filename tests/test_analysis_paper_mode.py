@@ -21,7 +21,7 @@ from netmob_tor.analysis.run import all_parameters, summary_for, table1_table2, 
 
 # The commune_summary columns Tables 1 and 2 read.
 SUMMARY_COLUMNS = ["commune_code", "city", "commune_name", "population", "rho", "c", "is_rho_floored", "tor_dl",
-                   "cpc_per_1000", "sexual_violence_rate_2017_2021", "log_youtube_per_1000", "log_web_adult_per_1000",
+                   "cpc_per_1000", "sexual_violence_rate", "log_youtube_per_1000", "log_web_adult_per_1000",
                    "log_tor_per_1000", "log_cpc_per_1000"]
 
 TABLE2 = {  # predictor: (rho, p-value), n = 731
@@ -52,7 +52,7 @@ def test_released_summary_shape(released: pd.DataFrame) -> None:
     assert int(released["is_rho_floored"].sum()) == 14
     assert released.loc[released["is_rho_floored"], "rho"].isna().all()
     assert released.loc[~released["is_rho_floored"], "rho"].notna().all()
-    assert int(released["sexual_violence_rate_2017_2021"].notna().sum()) == 731
+    assert int(released["sexual_violence_rate"].notna().sum()) == 731
     logs = released[[c for c in SUMMARY_COLUMNS if c.startswith("log_")]]
     assert np.isfinite(logs.to_numpy()).all()
 
@@ -68,10 +68,10 @@ def test_table2_reproduces_exactly(released: pd.DataFrame) -> None:
 
 def test_table2_needs_the_commune_only_rate(released: pd.DataFrame) -> None:
     """Other sv columns give other n: with the department fallback (sv_17_21) 1340, for 2019 alone 558; the study's 731 is sv_com_17_21."""
-    fallback = validation_correlations(released, outcome="sexual_violence_rate_2017_2021_with_fallback")
+    fallback = validation_correlations(released, outcome="sexual_violence_rate_with_fallback")
     assert (fallback["n"] == 1340).all()
     assert round(fallback.set_index("predictor").loc["log_cpc_per_1000", "rho"], 3) != 0.284
-    assert (validation_correlations(released, outcome="sexual_violence_rate_2019")["n"] == 558).all()
+    assert (validation_correlations(released, outcome="sexual_violence_rate_reference_year")["n"] == 558).all()
 
 
 def test_format_table2_prints_the_published_rows(released: pd.DataFrame) -> None:

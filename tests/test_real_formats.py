@@ -67,9 +67,9 @@ def test_ssmsi_decimal_comma_two_digit_years_and_fallback(wh: duckdb.DuckDBPyCon
              if r["CODGEO_2023"] == "21231" and r["classe"] == "Violences sexuelles" and 17 <= int(r["annee"]) <= 21]
     ahuy = [float((r["tauxpourmille"] or r["complementinfotaux"]).replace(",", ".")) for r in rows
             if r["CODGEO_2023"] == "21003" and r["classe"] == "Violences sexuelles" and 17 <= int(r["annee"]) <= 21]
-    got = dict(wh.execute("select commune_code, sexual_violence_rate_2017_2021 from int_crime__commune_rates").fetchall())
+    got = dict(wh.execute("select commune_code, sexual_violence_rate from int_crime__commune_rates").fetchall())
     assert got["21231"] == pytest.approx(sum(dijon) / len(dijon))
-    fallback = wh.execute("select sexual_violence_rate_2017_2021_with_fallback, n_sexual_violence_years_published "
+    fallback = wh.execute("select sexual_violence_rate_with_fallback, n_sexual_violence_years_published "
                           "from int_crime__commune_rates where commune_code = '21003'").fetchone()
     assert fallback[0] == pytest.approx(sum(ahuy) / len(ahuy)) and fallback[1] == 1
     repaired = wh.execute("select commune_code, is_code_repaired from stg_ssmsi__commune_crime "

@@ -52,7 +52,7 @@ def test_corrupted_commune_summary_fails_the_targeted_expectations(good_db: Path
                 "(select commune_code from commune_summary order by commune_code limit 5)")
     con.execute(f"update commune_summary set c = {StudyBounds().c_max * 2} where commune_code = "
                 "(select max(commune_code) from commune_summary)")
-    con.execute("update commune_summary set sexual_violence_rate_2017_2021 = null")
+    con.execute("update commune_summary set sexual_violence_rate = null")
     con.execute("delete from commune_hour where commune_code = (select min(commune_code) from commune_hour) "
                 "and hour(hour_start_local) < 12")
     con.close()

@@ -25,12 +25,12 @@ sexual_violence as (
 
     select
         commune_code,
-        max(rate_per_1000) filter (where year = {{ sv_reference_year }}) as sexual_violence_rate_2019,
+        max(rate_per_1000) filter (where year = {{ sv_reference_year }}) as sexual_violence_rate_reference_year,
         max(coalesce(rate_per_1000, fallback_rate_per_1000)) filter (where year = {{ sv_reference_year }})
-            as sexual_violence_rate_2019_with_fallback,
+            as sexual_violence_rate_reference_year_with_fallback,
         -- float means in a fixed order: bit-identical rebuilds
-        avg(rate_per_1000 order by year) as sexual_violence_rate_2017_2021,
-        avg(coalesce(rate_per_1000, fallback_rate_per_1000) order by year) as sexual_violence_rate_2017_2021_with_fallback,
+        avg(rate_per_1000 order by year) as sexual_violence_rate,
+        avg(coalesce(rate_per_1000, fallback_rate_per_1000) order by year) as sexual_violence_rate_with_fallback,
         count(rate_per_1000)::integer as n_sexual_violence_years_published
     from crime
     where indicator = '{{ sv_indicator }}'
@@ -56,10 +56,10 @@ final as (
 
     select
         communes.commune_code,
-        sexual_violence.sexual_violence_rate_2019,
-        sexual_violence.sexual_violence_rate_2019_with_fallback,
-        sexual_violence.sexual_violence_rate_2017_2021,
-        sexual_violence.sexual_violence_rate_2017_2021_with_fallback,
+        sexual_violence.sexual_violence_rate_reference_year,
+        sexual_violence.sexual_violence_rate_reference_year_with_fallback,
+        sexual_violence.sexual_violence_rate,
+        sexual_violence.sexual_violence_rate_with_fallback,
         coalesce(sexual_violence.n_sexual_violence_years_published, 0) as n_sexual_violence_years_published,
         coalesce(sexual_violence.n_sexual_violence_years_published, 0) > 0 as is_sexual_violence_published,
         drug_use.drug_use_rate,

@@ -12,13 +12,16 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import gzip
+import io
 import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from netmob_tor import CAUTION
-from netmob_tor.inputs import describe, find_input
+from netmob_tor.inputs import describe, find_input, layout
 from netmob_tor.params import defaults
 
 STUDY = defaults()  # the files a build with dbt_project.yml's vars reads
@@ -65,9 +68,18 @@ class Finding:
 
 
 
+def open_bytes(path: Path) -> BinaryIO:
+    """The file's bytes, decompressed when it is gzipped (`.gz`, as the build's readers accept)."""
+    return gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")
+
+
 def detect_encoding(path: Path, n_bytes: int = 1 << 20) -> str:
-    """'utf-8' when the first MB decodes as UTF-8, else 'latin-1' (the models detect the same way)."""
-    raw = path.read_bytes()[:n_bytes]
+    """'utf-8' when the first MB decodes as UTF-8, else 'latin-1' (the models detect the same way; a
+    gzipped file is read as UTF-8 by the build)."""
+    if path.suffix == ".gz":
+        return "utf-8"
+    with open_bytes(path) as handle:
+        raw = handle.read(n_bytes)
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -80,7 +92,7 @@ def head_lines(path: Path, n: int, encoding: str | None = None) -> list[str]:
     """The first n lines of a text file (BOM and line ends removed)."""
     encoding = encoding or detect_encoding(path)
     lines: list[str] = []
-    with path.open(encoding=encoding, errors="replace", newline="") as handle:
+    with io.TextIOWrapper(open_bytes(path), encoding=encoding, errors="replace", newline="") as handle:
         for line in handle:
             lines.append(line.rstrip("\r\n").lstrip("\ufeff"))
             if len(lines) >= n:
@@ -278,42 +290,54 @@ def check_traffic_file(path: Path, day: dt.date) -> str | None:
     return None
 
 
+def traffic_files(root: Path) -> dict[tuple[str, str, dt.date], Path]:
+    """Every traffic file a build reads, by (city, service, day): the layout of source netmob.traffic
+    (`<City>/<Service>/<YYYYMMDD>/<City>_<Service>_<YYYYMMDD>_<direction>.txt`) for the study's services."""
+    found = {}
+    for pattern in layout("netmob.traffic").globs(list(SERVICES), DIRECTION):
+        for path in root.glob(pattern):
+            parts = path.relative_to(root).parts
+            try:
+                day = dt.datetime.strptime(parts[-2], "%Y%m%d").date()
+            except ValueError:
+                continue
+            found[(parts[-4], parts[-3], day)] = path
+    return found
+
+
+def grid_files(root: Path) -> dict[str, Path]:
+    """City -> its grid file, from the layout of source netmob.tiles (`grid/<City>.geojson`)."""
+    return {path.stem: path for pattern in layout("netmob.tiles").globs() for path in root.glob(pattern)}
+
+
 def check_traffic(root: Path, days: list[dt.date], sample: bool = True) -> list[Finding]:
     """NetMob cities present, their grids, and per service the days covered and (with `sample`) the
     first lines of each file; without it the files are left to the line-by-line check."""
-    cities = sorted(p.name for p in root.iterdir() if p.is_dir() and any((p / s).is_dir() for s in SERVICES))
+    files = traffic_files(root)
+    cities = sorted({city for city, _, _ in files})
     if not cities:
-        return [Finding("netmob traffic", "missing", "no <City>/<Service>/<YYYYMMDD>/ folders",
+        return [Finding("netmob traffic", "missing", f"no file matching {describe('netmob.traffic')}",
                         f"copy the licensed NetMob 2023 city folders (e.g. Paris/Tor/20190316/…) into {root}/")]
     findings = [Finding("netmob traffic", "ok", f"{len(cities)} cities: {', '.join(cities)}")]
+    grids = grid_files(root)
     for city in cities:
-        if not (root / "grid" / f"{city}.geojson").exists():
+        if city not in grids:
             findings.append(Finding(f"grid {city}", "missing", f"grid/{city}.geojson absent",
                                     f"copy {city}.geojson of the NetMob grid files into {root / 'grid'}/"))
         for service in SERVICES:
-            present = {}
-            for folder in (root / city / service).glob("[0-9]" * 8):
-                try:
-                    present[dt.datetime.strptime(folder.name, "%Y%m%d").date()] = folder
-                except ValueError:
-                    continue
+            present = {day: path for (c, s, day), path in files.items() if c == city and s == service}
             missing = [d for d in days if d not in present]
             label = f"traffic {city}/{service}"
             if missing:
                 findings.append(Finding(label, "missing", f"{len(missing)} of {len(days)} days missing: {compact_days(missing)}",
-                                        f"copy the missing day folders into {root / city / service}/: the build stops on a "
-                                        "missing day (test assert_no_missing_traffic_days), or set study_start/study_end "
-                                        "to the days you have"))
+                                        f"copy the missing day folders into {root / city / service}/ (files named "
+                                        f"{city}_{service}_<YYYYMMDD>_{DIRECTION}.txt): the build stops on a missing day "
+                                        "(test assert_no_missing_traffic_days), or set study_start/study_end to the days you have"))
             problems = []
             for day in sorted(d for d in days if d in present):
-                name = f"{city}_{service}_{day:%Y%m%d}_{DIRECTION}.txt"
-                file = present[day] / name
-                if not file.exists():
-                    problems.append(f"{day}: {name} absent")
-                    continue
-                problem = check_traffic_file(file, day) if sample else None
+                problem = check_traffic_file(present[day], day) if sample else None
                 if problem:
-                    problems.append(f"{file.relative_to(root)} {problem}")
+                    problems.append(f"{present[day].relative_to(root)} {problem}")
             if problems:
                 findings.append(Finding(label, "malformed", f"{len(problems)} bad files, first: {problems[0]}",
                                         "replace those files with the originals from the NetMob distribution"))

@@ -22,6 +22,10 @@ COMMUNE_POI = "commune_poi"
 COMMUNE_BOUNDARIES = "commune_boundaries"
 SEARCH_TRENDS = "region_search_trends"
 TOP_TILE_SUMMARY = "top_tile_summary"
+CITY_TILE_COVERAGE = "city_tile_coverage"
+# The study's statistics and the report read the study's communes only: every row under
+# `commune_scope: study`, the rows with is_study_commune under `all`.
+STUDY_SAMPLE = f"(select * from {COMMUNE_SUMMARY} where is_study_commune)"
 
 
 # --- the statistical layer ------------------------------------------------------------------------
@@ -29,7 +33,7 @@ TOP_TILE_SUMMARY = "top_tile_summary"
 def commune_summary(con: duckdb.DuckDBPyConnection, columns: Sequence[str] | None = None) -> pd.DataFrame:
     """commune_summary: every column, or `columns` in that order."""
     selected = ", ".join(columns) if columns else "*"
-    return con.execute(f"select {selected} from {COMMUNE_SUMMARY}").df()
+    return con.execute(f"select {selected} from {STUDY_SAMPLE}").df()
 
 
 def processing_profile(con: duckdb.DuckDBPyConnection) -> str:
@@ -210,7 +214,7 @@ def commune_shapes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         f"""
         select s.city, s.commune_code, s.commune_name, s.cpc_per_1000, s.is_small_population,
                ST_AsGeoJSON(g.commune_geom) as geojson
-        from {COMMUNE_SUMMARY} s
+        from {STUDY_SAMPLE} s
         inner join {COMMUNE_BOUNDARIES} g using (commune_code)
         order by s.city, s.commune_code
         """
@@ -229,7 +233,7 @@ def top_tile_summary(con: duckdb.DuckDBPyConnection, present: set[str]) -> pd.Da
 def implied_scaling(con: duckdb.DuckDBPyConnection) -> float | None:
     """s_onion × s_csam as the warehouse applied it: median of c / rho' over communes."""
     row = con.execute(
-        f"select median(c / rho_prime) from {COMMUNE_SUMMARY} where rho_prime > 0 and c is not null"
+        f"select median(c / rho_prime) from {STUDY_SAMPLE} where rho_prime > 0 and c is not null"
     ).fetchone()
     return None if row is None or row[0] is None else float(row[0])
 
@@ -245,13 +249,13 @@ def top_communes(con: duckdb.DuckDBPyConnection, n: int = 20) -> pd.DataFrame:
     """The `n` communes with the largest cpc per 1000 (ties by code)."""
     return con.execute(
         "select commune_name, commune_code, city, population, c, cpc_per_1000, is_small_population "
-        f"from {COMMUNE_SUMMARY} where cpc_per_1000 is not null order by cpc_per_1000 desc, commune_code limit {int(n)}"
+        f"from {STUDY_SAMPLE} where cpc_per_1000 is not null order by cpc_per_1000 desc, commune_code limit {int(n)}"
     ).df()
 
 
 def n_small_population(con: duckdb.DuckDBPyConnection) -> int:
     """How many communes commune_summary flags as small populations."""
-    return int(con.execute(f"select count(*) filter (where is_small_population) from {COMMUNE_SUMMARY}").fetchone()[0])
+    return int(con.execute(f"select count(*) filter (where is_small_population) from {STUDY_SAMPLE}").fetchone()[0])
 
 
 def profile_comparison(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -264,5 +268,15 @@ def set_aside_communes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute(
         "select commune_name as commune, commune_code as code, city, n_lines_set_aside as lines_set_aside, "
         "round(100 * share_lines_set_aside, 3) as pct_of_lines, set_aside_reasons as reasons "
-        f"from {COMMUNE_SUMMARY} where has_set_aside_lines order by n_lines_set_aside desc, commune_code"
+        f"from {STUDY_SAMPLE} where has_set_aside_lines order by n_lines_set_aside desc, commune_code"
+    ).df()
+
+
+def city_tile_coverage(con: duckdb.DuckDBPyConnection, present: set[str]) -> pd.DataFrame | None:
+    """Per city and service: tiles and download inside the sample's communes and outside them, or None without the mart."""
+    if CITY_TILE_COVERAGE not in present:
+        return None
+    return con.execute(
+        f"select city, service, n_tiles, n_tiles_outside, n_communes, share_dl_outside from {CITY_TILE_COVERAGE} "
+        "order by city, service"
     ).df()

@@ -210,14 +210,14 @@ def study_parameters(con: duckdb.DuckDBPyConnection | None = None, dbt_project: 
 
 def sv_mean_column() -> str:
     """commune_summary's mean sexual-violence rate over sv_first_year..sv_last_year, commune values only (Table 2's outcome)."""
-    return "sexual_violence_rate_2017_2021"
+    return "sexual_violence_rate"
 
 
 def sv_mean_with_fallback_column() -> str:
     """The same mean with the department's rate where the commune's is not published."""
-    return "sexual_violence_rate_2017_2021_with_fallback"
+    return "sexual_violence_rate_with_fallback"
 
 
 def sv_reference_column() -> str:
     """commune_summary's sexual-violence rate of sv_reference_year, commune values only."""
-    return "sexual_violence_rate_2019"
+    return "sexual_violence_rate_reference_year"

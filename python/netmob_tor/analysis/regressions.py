@@ -1,7 +1,7 @@
 """Table 3 (step 8): OLS in both directions with HC3 standard errors, and the robustness variants.
 
-`log_cpc_per_1000 ~ controls + sexual_violence_rate_2017_2021` and
-`sexual_violence_rate_2017_2021 ~ controls + log_cpc_per_1000`, complete cases, POI rates
+`log_cpc_per_1000 ~ controls + sexual_violence_rate` and
+`sexual_violence_rate ~ controls + log_cpc_per_1000`, complete cases, POI rates
 standardised over the model's sample. HC3 is R's `sandwich::vcovHC` default, the study's choice;
 p-values use the t distribution with the residual degrees of freedom, as R's `coeftest`.
 Coefficients are exploratory area-level associations: no individual or causal meaning.

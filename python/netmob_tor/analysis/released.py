@@ -19,7 +19,7 @@ def released_summary(ref: Path | None = None) -> pd.DataFrame:
     rho is c / (s_onion x s_csam) except for floored communes, whose rho (negative) was not
     released: there it is NaN and `is_rho_floored` is true, while `rho_prime` keeps the floor.
     Per-1000 rates are totals / population x 1000 and logs are ln(per_1000) (the release's own
-    log_* columns are wrong and are not used); cpc = c x Tor. `sexual_violence_rate_2017_2021`
+    log_* columns are wrong and are not used); cpc = c x Tor. `sexual_violence_rate`
     is the commune-only mean 2017-2021 (`sv_com_17_21`), missing where SSMSI withholds it.
     """
     rel = released_communes(ref)

@@ -280,7 +280,26 @@ def _profiles(con: duckdb.DuckDBPyConnection) -> str:
     return note + table.to_html(index=False, float_format=lambda v: f"{v:.4f}", na_rep="", border=0, classes="data")
 
 
-def _data_quality(con: duckdb.DuckDBPyConnection) -> str:
+def _coverage(con: duckdb.DuckDBPyConnection, present: set[str]) -> str:
+    """Per urban area: the grid's tiles and download outside the communes of the sample (city_tile_coverage)."""
+    coverage = loaders.city_tile_coverage(con, present)
+    if coverage is None:
+        return _missing([loaders.CITY_TILE_COVERAGE])
+    shares = coverage.pivot(index="city", columns="service", values="share_dl_outside").add_prefix("share of download outside: ")
+    counts = coverage.groupby("city")[["n_tiles", "n_tiles_outside", "n_communes"]].first()
+    table = counts.join(shares).reset_index()
+    return ("<p>Tiles whose centroid lies outside the communes of the sample (under the study's rule, outside the study's "
+            "communes of that urban area) are not assigned to any commune; they are counted here per urban area.</p>"
+            + table.to_html(index=False, float_format=lambda v: f"{v:.3f}", na_rep="", border=0, classes="data"))
+
+
+def _data_quality(con: duckdb.DuckDBPyConnection, present: set[str]) -> str:
+    """Each city's tiles outside the sample, and the communes whose traffic lines were set aside
+    (commune_summary.has_set_aside_lines): communes and cities only."""
+    return _coverage(con, present) + _set_aside(con)
+
+
+def _set_aside(con: duckdb.DuckDBPyConnection) -> str:
     """The communes whose traffic lines were set aside (commune_summary.has_set_aside_lines): communes only."""
     flagged = loaders.set_aside_communes(con)
     if flagged.empty:
@@ -310,7 +329,8 @@ def _sections(con: duckdb.DuckDBPyConnection, present: set[str], analysis: dict[
         _section("maps", "Maps: cpc per 1000 inhabitants by commune, per urban area",
                  _guard(lambda: _maps(con, present, images, threshold), "The maps")),
         _section("national", f"National context ({year})", _guard(lambda: _national(con, present, images, year), "The national context")),
-        _section("quality", "Data quality: lines set aside", _guard(lambda: _data_quality(con), "The data-quality table")),
+        _section("quality", "Data quality: tiles outside the communes, lines set aside",
+                 _guard(lambda: _data_quality(con, present), "The data-quality tables")),
         _section("parameters", "Assumptions and parameters", params.html),
     ]
     if "analysis_profile_comparison" in present:
