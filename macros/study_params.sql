@@ -31,3 +31,14 @@
   (rank() over (partition by {{ partition_by }} order by {{ expr }})
       + (count(*) over (partition by {{ partition_by }}, {{ expr }}) - 1) / 2.0)
 {%- endmacro %}
+
+
+{% macro commune_scope() -%}
+  {#- Var `commune_scope`, checked: `study` (each city's tiles matched against the seed's communes
+      of that city) or `all` (every commune of the supplied file). -#}
+  {%- set scope = var('commune_scope') -%}
+  {%- if scope not in ('study', 'all') -%}
+    {{- exceptions.raise_compiler_error("var commune_scope must be `study` or `all`, not `" ~ scope ~ "`") -}}
+  {%- endif -%}
+  {{- return(scope) -}}
+{%- endmacro %}

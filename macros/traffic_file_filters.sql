@@ -16,7 +16,9 @@
       date is in the study period, whether it is a zero-Web_Adult day (its quarter-hours are
       landed), the DST gap hour and the time zone. An empty (0-byte) file stops the build. -#}
   {%- if not execute -%}{{ return([]) }}{%- endif -%}
-  {%- set rows = run_query("select filename, size, epoch_ms(last_modified) from read_blob([" ~ traffic_file_patterns() | join(', ') ~ "]) order by filename").rows -%}
+  {%- set listing = "select filename, size, epoch_ms(last_modified) from read_blob(["
+      ~ traffic_file_patterns() | join(', ') ~ "]) order by filename" -%}
+  {%- set rows = run_query(listing).rows -%}
   {%- set empty = [] -%}
   {%- set stamps = [] -%}
   {%- for row in rows -%}
@@ -25,11 +27,14 @@
     {%- set stamp = path.replace('\\', '/').split('/')[-2] -%}
     {%- set day = stamp[:4] ~ '-' ~ stamp[4:6] ~ '-' ~ stamp[6:] -%}
     {%- set in_period = (var('study_start') | string) <= day <= (var('study_end') | string) -%}
-    {%- set signature = 'in_period=' ~ in_period ~ ';quarter_hours=' ~ (day in (var('zero_web_adult_days') | map('string') | list)) ~ ';dst_gap_hour=' ~ var('dst_gap_hour') ~ ';timezone=' ~ var('timezone') -%}
+    {%- set is_quarter_day = day in (var('zero_web_adult_days') | map('string') | list) -%}
+    {%- set signature = 'in_period=' ~ in_period ~ ';quarter_hours=' ~ is_quarter_day
+        ~ ';dst_gap_hour=' ~ var('dst_gap_hour') ~ ';timezone=' ~ var('timezone') -%}
     {%- do stamps.append({'path': path, 'size': row[1] | int, 'modified_ms': row[2] | int, 'signature': signature}) -%}
   {%- endfor -%}
   {%- if empty -%}
-    {{ exceptions.raise_compiler_error("empty traffic file (0 bytes), " ~ empty | length ~ " in all: " ~ empty[:10] | join(', ') ~ ". Replace it with the day's file or remove it.") }}
+    {{ exceptions.raise_compiler_error("empty traffic file (0 bytes), " ~ empty | length ~ " in all: "
+        ~ empty[:10] | join(', ') ~ ". Replace it with the day's file or remove it.") }}
   {%- endif -%}
   {{ return(stamps) }}
 {% endmacro %}
@@ -45,7 +50,9 @@
   {#- `dbt show` previews the model's rows: it reads the first three files, not the changed ones. -#}
   {%- if flags.WHICH == 'show' -%}{{ return(traffic_file_stamps()[:3]) }}{%- endif -%}
   {%- if is_incremental() -%}
-    {%- for row in run_query("select source_file, any_value(source_size), any_value(epoch_ms(source_modified)), any_value(load_signature) from " ~ relation ~ " group by source_file").rows -%}
+    {%- set loaded_files = "select source_file, any_value(source_size), any_value(epoch_ms(source_modified)), "
+        ~ "any_value(load_signature) from " ~ relation ~ " group by source_file" -%}
+    {%- for row in run_query(loaded_files).rows -%}
       {%- do loaded.update({row[0]: [row[1] | int, row[2] | int, row[3]]}) -%}
     {%- endfor -%}
   {%- endif -%}
@@ -108,7 +115,9 @@
       reads (traffic_files_to_read). -#}
   {%- if not execute -%}{{ return('false') }}{%- endif -%}
   {%- if not files -%}{{ return('false') }}{%- endif -%}
-  {%- set signed = run_query("select filename from read_text([" ~ sql_string_list(files | map(attribute='path') | list)[1:-1] ~ "]) where contains(content, '-') order by filename").columns[0].values() -%}
+  {%- set search = "select filename from read_text([" ~ sql_string_list(files | map(attribute='path') | list)[1:-1]
+      ~ "]) where contains(content, '-') order by filename" -%}
+  {%- set signed = run_query(search).columns[0].values() -%}
   {%- if not signed -%}{{ return('false') }}{%- endif -%}
   {%- set values = [] -%}
   {%- for i in range(1, 97) -%}{%- do values.append('v%02d' % i) -%}{%- endfor -%}

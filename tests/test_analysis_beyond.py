@@ -7,10 +7,10 @@ import numpy as np
 import pandas as pd
 
 from netmob_tor.analysis.bootstrap import day_draws, percentile_interval
-from netmob_tor.loaders import hour_days, replicate_commune_stats
 from netmob_tor.analysis.mixed import random_intercept_models
 from netmob_tor.analysis.regressions import CPC, SV, ModelSpec
 from netmob_tor.analysis.spatial import morans_i, neighbour_weights, permutation_test
+from netmob_tor.loaders import hour_days, replicate_commune_stats
 
 
 def ring_weights(n: int) -> np.ndarray:

@@ -73,7 +73,6 @@ def test_missing_folder() -> None:
 def test_latin1_ssmsi_doctor_and_build_agree(folder: Path, tmp_path: Path) -> None:
     """An SSMSI file saved in Latin-1: doctor says it is read as such, and the build reads it, accents intact."""
     from conftest import run_dbt
-
     from netmob_tor.duck import connect
 
     path = next((folder / "ssmsi").glob("*.csv"))

@@ -25,12 +25,11 @@ import pandas as pd
 import pytest
 from scipy.stats import rankdata
 
+from conftest import run_dbt
 from netmob_tor import bench
 from netmob_tor.duck import connect
 from netmob_tor.paths import project_root
 from netmob_tor.synth.generate import assign_tiles
-
-from conftest import run_dbt
 
 SEED = project_root() / "seeds" / "anomaly_days.csv"
 TOL = 1e-9

@@ -10,10 +10,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from conftest import run_dbt
 from netmob_tor.doctor import convert_xlsx
 from netmob_tor.duck import connect
-
-from conftest import run_dbt
 
 FIXTURE = Path(__file__).parent / "fixtures" / "real"
 PARSED = {  # base_ model (parses and flags) -> folder; its stg_ view selects the kept rows

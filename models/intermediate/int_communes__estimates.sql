@@ -9,7 +9,7 @@
     associations only: no individual or causal meaning. -#}
 
 {%- set population_source = processing_choice('population_source') %}
-{%- set scope = var('commune_scope') %}
+{%- set scope = commune_scope() %}
 
 with study_communes as (
 
@@ -85,6 +85,7 @@ sample as (
         study_communes.study_population,
         study_communes.commune_code is not null as is_study_commune
     from tile_counts
+    inner join covered_cities on covered_cities.city = tile_counts.commune_city
     left join study_communes using (commune_code)
     {%- endif %}
 

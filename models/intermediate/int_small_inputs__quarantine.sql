@@ -84,13 +84,20 @@ cybertipline as (
 final as (
 
     select * from ssmsi
-    union all select * from insee_departments
-    union all select * from insee_epci
-    union all select * from insee_communes
-    union all select * from elections
-    union all select * from places
-    union all select * from gtrends
-    union all select * from cybertipline
+    union all
+    select * from insee_departments
+    union all
+    select * from insee_epci
+    union all
+    select * from insee_communes
+    union all
+    select * from elections
+    union all
+    select * from places
+    union all
+    select * from gtrends
+    union all
+    select * from cybertipline
 
 )
 

@@ -4,10 +4,7 @@
     are matched only against the communes the seed study_communes lists for that city, as the
     study assigned them; under `all`, against every commune of the supplied file. -#}
 
-{%- set scope = var('commune_scope') %}
-{%- if scope not in ('study', 'all') %}
-  {{ exceptions.raise_compiler_error("var commune_scope must be `study` or `all`, not `" ~ scope ~ "`") }}
-{%- endif %}
+{%- set scope = commune_scope() %}
 
 with tiles as (
 
@@ -70,18 +67,22 @@ assigned as (
     Under `study` that is always the tile's own city; under `all` a commune reached by two grids
     (e.g. Lyon and Saint-Étienne) gets one city, and the traffic of both grids' tiles in it is
     summed under that city downstream (flagged by n_commune_cities > 1 in commune_summary). -#}
+tiles_per_commune_city as (
+
+    select commune_code, city, count(*) as n_tiles
+    from assigned
+    where is_assigned
+    group by commune_code, city
+
+),
+
 commune_cities as (
 
     select
         commune_code,
-        (list(city order by n_tiles desc, city))[1] as commune_city,
+        (list(city order by n_tiles desc, city asc))[1] as commune_city,
         count(*) as n_commune_cities
-    from (
-        select commune_code, city, count(*) as n_tiles
-        from assigned
-        where is_assigned
-        group by commune_code, city
-    )
+    from tiles_per_commune_city
     group by commune_code
 
 ),

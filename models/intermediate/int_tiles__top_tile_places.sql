@@ -29,7 +29,7 @@ distinct_places as (
     from places
     qualify row_number() over (
         partition by place_id
-        order by confidence desc nulls last, category, ST_AsText(geometry)
+        order by confidence desc nulls last, category asc, ST_AsText(geometry)
     ) = 1
 
 ),

@@ -56,7 +56,7 @@ ranked as (
         *,
         row_number() over (
             partition by service
-            order by scaled_mean_daily_dl desc, city, tile_id
+            order by scaled_mean_daily_dl desc, city asc, tile_id asc
         ) as tile_rank
     from scored
 

@@ -62,7 +62,7 @@ labelled_days as (
 hour_rows as (
 
     unpivot labelled_days
-    on {% for k in range(24) %}l{{ '%02d' % k }}{{ ', ' if not loop.last }}{% endfor %}
+    on {% for k in range(24) %}l{{ '%02d' % k }}{{ ', ' if not loop.last }}{% endfor %}  -- noqa: LT05
     into name hour_label value dl_volume
 
 ),

@@ -44,7 +44,7 @@ summed as (
 long as (
 
     unpivot summed
-    on {% for i in range(1, 97) %}q{{ '%02d' % i }}{{ ', ' if not loop.last }}{% endfor %}
+    on {% for i in range(1, 97) %}q{{ '%02d' % i }}{{ ', ' if not loop.last }}{% endfor %}  -- noqa: LT05
     into name position_label value dl_volume
 
 ),

@@ -29,9 +29,9 @@ read_lines as (
         city,
         service,
         traffic_date,
-        line.tile_id as tile_id,
-        line.source_file as source_file,
-        line.reason as reason
+        line.tile_id,
+        line.source_file,
+        line.reason
     from lines
 
 ),

@@ -68,7 +68,7 @@ hours as (
             act on (var zero_web_adult_days): that rule works at quarter-hour level. -#}
         case
             when {{ in_dates('traffic.traffic_date', var('zero_web_adult_days')) }}
-                then [{% for i in range(1, 97) %}v{{ '%02d' % i }}{{ ', ' if not loop.last }}{% endfor %}]
+                then [{% for i in range(1, 97) %}v{{ '%02d' % i }}{{ ', ' if not loop.last }}{% endfor %}]  -- noqa: LT05
         end as quarter_hours,
         {{ negative_value_check(files) }} as has_negative_value
     from traffic
@@ -83,8 +83,8 @@ daily as (
         *,
         case
             when local_day_hours = 23
-                then {% for h in range(24) if h != gap %}h{{ '%02d' % h }}{{ ' + ' if not loop.last }}{% endfor %}
-            else {% for h in range(24) %}h{{ '%02d' % h }}{{ ' + ' if not loop.last }}{% endfor %}
+                then {% for h in range(24) if h != gap %}h{{ '%02d' % h }}{{ ' + ' if not loop.last }}{% endfor %}  -- noqa: LT05
+            else {% for h in range(24) %}h{{ '%02d' % h }}{{ ' + ' if not loop.last }}{% endfor %}  -- noqa: LT05
         end as daily_dl
     from hours
 

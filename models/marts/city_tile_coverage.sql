@@ -10,7 +10,10 @@ with tiles as (
 
 commune_days as (
 
-    select * from {{ ref('int_traffic__commune_day_hours') }}
+    select
+        *,
+        list_sum([{% for h in range(24) %}h{{ '%02d' % h }}{{ ', ' if not loop.last }}{% endfor %}]) as day_dl  -- noqa: LT05
+    from {{ ref('int_traffic__commune_day_hours') }}
 
 ),
 
@@ -33,10 +36,8 @@ volumes as (
         city,
         service,
         count(distinct traffic_date) as n_days,
-        sum({% for h in range(24) %}coalesce(h{{ '%02d' % h }}, 0){{ ' + ' if not loop.last }}{% endfor %})
-            filter (where commune_code is not null) as dl_in_communes,
-        sum({% for h in range(24) %}coalesce(h{{ '%02d' % h }}, 0){{ ' + ' if not loop.last }}{% endfor %})
-            filter (where commune_code is null) as dl_outside
+        sum(day_dl) filter (where commune_code is not null) as dl_in_communes,
+        sum(day_dl) filter (where commune_code is null) as dl_outside
     from commune_days
     group by city, service
 

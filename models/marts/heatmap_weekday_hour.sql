@@ -22,7 +22,7 @@ cpc_ranks as (
         commune_code,
         commune_name,
         c,
-        row_number() over (order by cpc_per_1000 desc, commune_code) as cpc_rank
+        row_number() over (order by cpc_per_1000 desc, commune_code asc) as cpc_rank
     from summary
     where cpc_per_1000 is not null
 
@@ -32,9 +32,9 @@ scopes as (
 
     select commune_code, 'all_communes' as scope, null::integer as scope_rank, c from summary
     union all
-    select commune_code, 'top_10_cpc', null::integer, c from cpc_ranks where cpc_rank <= 10
+    select commune_code, 'top_10_cpc' as scope, null::integer as scope_rank, c from cpc_ranks where cpc_rank <= 10
     union all
-    select commune_code, 'top_cpc_' || cpc_rank, cpc_rank::integer, c from cpc_ranks where cpc_rank <= 3
+    select commune_code, 'top_cpc_' || cpc_rank as scope, cpc_rank::integer as scope_rank, c from cpc_ranks where cpc_rank <= 3
 
 ),
 

@@ -67,7 +67,7 @@ final as (
 
     select
         service,
-        row_number() over (partition by service order by mean_traffic_per_place desc, category) as category_rank,
+        row_number() over (partition by service order by mean_traffic_per_place desc, category asc) as category_rank,
         category,
         n_places,
         n_tiles,

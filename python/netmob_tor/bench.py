@@ -520,7 +520,7 @@ def machine(rev: str | None = None) -> dict[str, Any]:
     return {
         "cores": os.cpu_count(), "memory_gb": round(mem_kb / 1024**2, 1), "cpu": platform.processor() or platform.machine(),
         "python": platform.python_version(), "versions": versions, "git_commit": commit, "models_uncommitted_changes": dirty,
-        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
 
 

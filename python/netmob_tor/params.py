@@ -15,7 +15,7 @@ import datetime as dt
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -88,7 +88,7 @@ class StudyParameters:
         for day in self.study_days:
             start = dt.datetime.combine(day, dt.time(), zone)
             end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), zone)
-            if end.astimezone(dt.timezone.utc) - start.astimezone(dt.timezone.utc) < dt.timedelta(hours=24):
+            if end.astimezone(dt.UTC) - start.astimezone(dt.UTC) < dt.timedelta(hours=24):
                 return day
         return None
 
@@ -172,7 +172,7 @@ def project_vars(dbt_project: Path | None = None) -> dict[str, Any]:
     return dict(yaml.safe_load(path.read_text(encoding="utf-8")).get("vars") or {})
 
 
-@lru_cache(maxsize=None)
+@cache
 def _cached_defaults(path: Path) -> StudyParameters:
     """The defaults of one dbt_project.yml, read once."""
     return StudyParameters(MappingProxyType(project_vars(path)), source=str(path.name))

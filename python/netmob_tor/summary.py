@@ -48,7 +48,7 @@ def headline(database: Path) -> str:
         f"cpc per 1000: mean {row.mean_cpc_per_1000:,.0f}, max {row.max_cpc_per_1000:,.0f} in {row.max_cpc_commune}",
         f"{int(row.n_small_population)} communes under the small-population threshold are flagged (is_small_population).",
         set_aside_line(int(row.n_set_aside_communes), row.set_aside_communes),
-        f"Query: .venv/bin/netmob-tor sql \"select commune_name, city, cpc_per_1000 from commune_summary order by 3 desc limit 10\"",
+        "Query: .venv/bin/netmob-tor sql \"select commune_name, city, cpc_per_1000 from commune_summary order by 3 desc limit 10\"",
         CAUTION,
     ]
     return "\n".join(lines)

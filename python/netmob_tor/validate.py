@@ -125,7 +125,7 @@ def run_suite(frames: dict[str, pd.DataFrame], bounds: StudyBounds) -> pd.DataFr
     context = gx.get_context(mode="ephemeral")
     source = context.data_sources.add_pandas("warehouse")
     rows = []
-    run_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    run_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     for name, expectations in build_suites(bounds).items():
         batch_definition = source.add_dataframe_asset(name=name).add_batch_definition_whole_dataframe(f"{name}_all")
         suite = context.suites.add(gx.ExpectationSuite(name=f"netmob_tor_{name}"))

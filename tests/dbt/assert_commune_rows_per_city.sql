@@ -8,7 +8,7 @@
 
 with expected as (
 
-    {%- if var('commune_scope') == 'study' %}
+    {%- if commune_scope() == 'study' %}
     select city, count(*) as n_expected
     from {{ ref('study_communes') }}
     where city in (select distinct city from {{ ref('int_tiles__communes') }})

@@ -31,7 +31,7 @@ final as (
         block.sex as candidate_sex,
         block.last_name as candidate_last_name,
         block.first_name as candidate_first_name,
-        block.votes as votes
+        block.votes
     from blocks
 
 )

@@ -1,4 +1,5 @@
-{#- The rows of base_elections__presidential_2017_communes that are loaded: the lines kept (no rejection_reason, not overseas or abroad). The others are listed in
+{#- The rows of base_elections__presidential_2017_communes that are loaded: the lines kept (no
+    rejection_reason, not overseas or abroad). The others are listed in
     int_small_inputs__quarantine (or counted as excluded in int_small_inputs__reconciliation). -#}
 
 with base as (

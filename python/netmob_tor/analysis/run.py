@@ -7,7 +7,7 @@ them takes DataFrames and returns DataFrames.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
@@ -64,7 +64,7 @@ def processing_profile(con: duckdb.DuckDBPyConnection, source: str) -> str:
 def write_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame], params: dict[str, Any]) -> None:
     """Replace table analysis_<name> for each frame, adding run_at (UTC), parameters (JSON text) and
     the processing profile the input was built with (params['processing_profile'], when given)."""
-    run_at = datetime.now(timezone.utc).replace(tzinfo=None)
+    run_at = datetime.now(UTC).replace(tzinfo=None)
     parameters = json.dumps(params, sort_keys=True, default=str)
     for name, frame in tables.items():
         if not name.isidentifier():

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -340,7 +340,7 @@ def _sections(con: duckdb.DuckDBPyConnection, present: set[str], analysis: dict[
 
 def _page(sections: list[str], data_source: str, profile: str, choices: str, run: dict[str, str]) -> str:
     """The whole HTML page: header (source, profile, when built and analysed), table of contents, sections, caution."""
-    built = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    built = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     analysis_line = (f"analysis run {html.escape(run['run_at'])} on the {html.escape(run['source'])} source"
                      if run else "no analysis tables stored (run <code>netmob-tor analyze</code>)")
     toc = "".join(f'<li><a href="#{a}">{html.escape(t)}</a></li>' for a, t in TOC)

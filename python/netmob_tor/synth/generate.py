@@ -25,7 +25,7 @@ import pandas as pd
 from netmob_tor import published
 from netmob_tor.duck import connect
 from netmob_tor.paths import reference_dir, seeds_dir
-from netmob_tor.release import released_communes, grid_dims
+from netmob_tor.release import grid_dims, released_communes
 from netmob_tor.synth import geography, traffic
 
 TILE_ASSIGNMENT_SQL = """
