@@ -57,7 +57,8 @@ def test_top_scopes_are_the_largest_cpc_communes(warehouse: duckdb.DuckDBPyConne
     for rank in (1, 2, 3):
         scope = f"top_cpc_{rank}"
         pd.testing.assert_frame_equal(mart_cells(warehouse, scope), direct_cells(warehouse, [top[rank - 1]]), check_dtype=False, rtol=1e-9)
-        named = warehouse.execute("select distinct commune_code, commune_name, n_communes from heatmap_weekday_hour where scope = ?", [scope]).fetchall()
+        named = warehouse.execute("select distinct commune_code, commune_name, n_communes from heatmap_weekday_hour where scope = ?",
+                                  [scope]).fetchall()
         assert named == [(top[rank - 1], ranked.iloc[rank - 1]["commune_name"], 1)]
 
 

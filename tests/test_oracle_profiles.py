@@ -237,7 +237,7 @@ def hand_expected(values: dict[tuple[str, str, int], np.ndarray], anomaly_rule: 
         tiles = [t for t, (c, _, _) in HAND_TILES.items() if c == commune]
         totals = dict.fromkeys(HAND_SERVICES, 0.0)
         hours = []  # (clock hours, Web_Adult, Tor) per hour row
-        for day_index, day in enumerate(HAND_DAYS):
+        for day in HAND_DAYS:
             if anomaly_rule == "drop_days" and day in dropped_days:
                 continue
             sums = {s: np.sum([values[(s, day, t)] for t in tiles], axis=0).astype(float) for s in HAND_SERVICES}
@@ -305,7 +305,8 @@ def test_hand_city(hand_city: dict[str, object], profile: str, anomaly_rule: str
 def test_hand_city_expectations_are_distinct(hand_city: dict[str, object]) -> None:
     """The hand-worked cases really separate the rules (so the test above can fail)."""
     values = hand_city["values"]
-    study, corrected, mixed = (hand_expected(values, r, d) for r, d in [("zero_web_adult", "position"), ("drop_days", "local_time"), ("zero_web_adult", "local_time")])
+    study, corrected, mixed = (hand_expected(values, r, d)
+                               for r, d in [("zero_web_adult", "position"), ("drop_days", "local_time"), ("zero_web_adult", "local_time")])
     assert study.loc[COMMUNE_B, "n_hours"] == 24 * 5 - 1 - 1  # 03-31 label 23 empty; 05-12 hour 11 all zero Web_Adult
     assert study.loc[COMMUNE_A, "n_hours"] == 24 * 5 - 1 and corrected.loc[COMMUNE_A, "n_hours"] == 48
     assert mixed.loc[COMMUNE_A, "n_hours"] == 24 * 5 - 1  # 03-31 has 23 real hours

@@ -49,7 +49,8 @@ REQUIRED_KEYS = (
 
 def stage_of(model: str) -> str:
     """Bench stage a dbt model's time counts under (by name, so new models of the same kind fall in place)."""
-    if model.startswith(("int_commune_hours__", "int_communes__traffic_correlations", "int_communes__correction_factors")) or model == "commune_summary":
+    if (model.startswith(("int_commune_hours__", "int_communes__traffic_correlations", "int_communes__correction_factors"))
+            or model == "commune_summary"):
         return "rho_and_summary"
     if model in ("stg_netmob__traffic", "int_traffic__tile_day_hours"):
         return "raw_read"
@@ -360,7 +361,8 @@ def compare_with_baseline(db: Path, base: dict[str, Any], wh: dict[str, Any]) ->
         raise AssertionError(f"baseline rho differs from the warehouse's by {gap:.3g} (> {RHO_TOLERANCE})")
     b_scores = base["top_tiles"]["score"].sort_values(ascending=False).to_numpy()
     w_scores = wh["top_tiles"]["score"].sort_values(ascending=False).to_numpy()
-    tiles_match = len(b_scores) == len(w_scores) and bool(abs(b_scores - w_scores).max(initial=0.0) <= 1e-9 * max(abs(b_scores).max(initial=1.0), 1.0))
+    tiles_match = len(b_scores) == len(w_scores) and bool(
+        abs(b_scores - w_scores).max(initial=0.0) <= 1e-9 * max(abs(b_scores).max(initial=1.0), 1.0))
     b_series, w_series = series_fingerprint(base["series"]).iloc[0], wh["series"].iloc[0]
     series_match = (
         base["top_communes"] == wh["top_communes"]
@@ -505,10 +507,12 @@ def machine(rev: str | None = None) -> dict[str, Any]:
     """Cores, memory, versions and the git commit the run measured (`rev`: a snapshot's, else HEAD of the tree)."""
     from importlib.metadata import version
 
-    mem_kb = next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), 0) if Path("/proc/meminfo").exists() else 0
+    mem_kb = (next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), 0)
+              if Path("/proc/meminfo").exists() else 0)
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", rev or "HEAD"], cwd=project_root(), capture_output=True, text=True).stdout.strip()
-        dirty = rev is None and bool(subprocess.run(["git", "status", "--porcelain", "--", "models", "macros"], cwd=project_root(), capture_output=True, text=True).stdout.strip())
+        dirty = rev is None and bool(subprocess.run(["git", "status", "--porcelain", "--", "models", "macros"], cwd=project_root(),
+                                                    capture_output=True, text=True).stdout.strip())
     except OSError:
         commit, dirty = "unknown", False
     versions = {}
@@ -537,12 +541,15 @@ def format_table(results: list[dict[str, Any]]) -> str:
             inc = r.get("incremental") if t["threads"] == r["threads"] else None
             lines.append(
                 f"| {r['scale']} | {r['n_tiles']} | {r['days']} | {r['raw_bytes'] / 1e6:.0f} | {r['raw_values'] / 1e6:.1f} | {t['threads']} | "
-                f"{t['floor_seconds']:.2f} | {t['parse_floor_seconds']:.2f} | {s['raw_read']:.2f} | {s['tile_to_commune']:.2f} | {s['commune_hour']:.2f} | {s['rho_and_summary']:.2f} | "
+                f"{t['floor_seconds']:.2f} | {t['parse_floor_seconds']:.2f} | {s['raw_read']:.2f} | {s['tile_to_commune']:.2f} | "
+                f"{s['commune_hour']:.2f} | {s['rho_and_summary']:.2f} | "
                 f"{t['traffic_models_ratio_to_floor']:.2f} | {s['other_models']:.2f} | {s['seeds_and_hooks']:.2f} | {s['dbt_overhead']:.2f} | "
-                f"{t['end_to_end_seconds']:.2f} | {t['ratio_to_floor']:.2f} | {t['ratio_to_parse_floor']:.2f} | {t['values_per_second'] / 1e6:.2f} | {t['mb_per_second']:.1f} | "
+                f"{t['end_to_end_seconds']:.2f} | {t['ratio_to_floor']:.2f} | {t['ratio_to_parse_floor']:.2f} | "
+                f"{t['values_per_second'] / 1e6:.2f} | {t['mb_per_second']:.1f} | "
                 f"{t['seconds_per_million_values']:.3f} | {t['peak_rss_mb']:.0f} | {s['analysis']:.2f} | "
                 f"{r.get('baseline_seconds') if r.get('baseline_seconds') is not None else '-'} | {t.get('speedup_vs_baseline', '-')} | "
-                f"{t['warehouse_three_pass_seconds']:.2f} | {r.get('baseline_three_pass_seconds', '-')} | {t.get('three_pass_speedup_vs_baseline', '-')} | "
+                f"{t['warehouse_three_pass_seconds']:.2f} | {r.get('baseline_three_pass_seconds', '-')} | "
+                f"{t.get('three_pass_speedup_vs_baseline', '-')} | "
                 f"{inc['incremental_seconds'] if inc else '-'} | {inc['ratio_to_full_build'] if inc else '-'} | "
                 f"{inc['model_seconds_ratio_to_full_build'] if inc else '-'} |"
             )
@@ -670,14 +677,17 @@ def build_parser() -> argparse.ArgumentParser:
     """Arguments of `netmob-tor bench`."""
     parser = argparse.ArgumentParser(prog="netmob-tor bench", description=__doc__.splitlines()[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--scales", default="16,8,4", help="comma-separated generator scales: 'full' or a stride (default 16,8,4: about 7 minutes on 2 cores with data generation; 4,2,full takes about 16 with the data already generated)")
+    parser.add_argument("--scales", default="16,8,4",
+                        help="comma-separated generator scales: 'full' or a stride (default 16,8,4: about 7 minutes on 2 cores "
+                             "with data generation; 4,2,full takes about 16 with the data already generated)")
     parser.add_argument("--cities", default="Nancy", help="comma-separated urban areas (default Nancy, the smallest full grid)")
     parser.add_argument("--days", default=None, help="YYYY-MM-DD:YYYY-MM-DD (default: all 77 study days)")
     parser.add_argument("--threads", default="1,2", help="DuckDB thread counts to measure (default 1,2)")
     parser.add_argument("--seed", type=int, default=20190316)
     parser.add_argument("--work-dir", default=str(project_root() / "benchmarks" / "data"), help="generated data, DBs and dbt artefacts (gitignored)")
     parser.add_argument("--results-dir", default=str(project_root() / "benchmarks"), help="where results.md and results.json go")
-    parser.add_argument("--rev", default=None, help="measure the models of this git revision (a git-archive snapshot under the work dir) instead of the working tree")
+    parser.add_argument("--rev", default=None,
+                        help="measure the models of this git revision (a git-archive snapshot under the work dir) instead of the working tree")
     parser.add_argument("--no-baseline", action="store_true", help="skip the pandas baseline")
     parser.add_argument("--no-incremental", action="store_true", help="skip the one-new-day incremental measurement")
     return parser

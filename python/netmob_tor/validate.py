@@ -174,7 +174,8 @@ def markdown_summary(results: pd.DataFrame, database: Path) -> str:
         "| --- | --- | --- | --- | --- |",
     ]
     for r in results.itertuples(index=False):
-        lines.append(f"| {'pass' if r.success else '**FAIL**'} | {r.suite} | {r.expectation} | {r.column_name if isinstance(r.column_name, str) else ''} | "
+        lines.append(f"| {'pass' if r.success else '**FAIL**'} | {r.suite} | {r.expectation} | "
+                     f"{r.column_name if isinstance(r.column_name, str) else ''} | "
                      f"{r.observed[:80]} |")
     return "\n".join(lines) + "\n"
 

@@ -209,7 +209,8 @@ def format_table3(table: pd.DataFrame, model: str = "main") -> str:
         lines.append(f"{PAPER_LABELS.get(variable, variable):<{width}}" + "".join(coefs))
         lines.append(f"{'':<{width}}" + "".join(ses))
     for stat, fmt in (("n", "{:d}"), ("r2", "{:.2f}"), ("adj_r2", "{:.2f}")):
-        values = [fmt.format(int(rows.loc[rows["direction"] == d, stat].iloc[0]) if stat == "n" else rows.loc[rows["direction"] == d, stat].iloc[0]) for d in heads]
+        values = [fmt.format(int(rows.loc[rows["direction"] == d, stat].iloc[0]) if stat == "n"
+                             else rows.loc[rows["direction"] == d, stat].iloc[0]) for d in heads]
         label = {"n": "Observations", "r2": "R2", "adj_r2": "Adjusted R2"}[stat]
         lines.append(f"{label:<{width}}" + "".join(f"{v:>28}" for v in values))
     lines.append("HC3 standard errors in parentheses; * p<0.1, ** p<0.05, *** p<0.01. "

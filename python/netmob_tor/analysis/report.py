@@ -70,7 +70,8 @@ def format_dependent_tests(tests: pd.DataFrame) -> str:
             df_text = "" if pd.isna(r.df) else f"{r.df:.0f}"
             p_value = r.p_value if has_reported else r.p_one_sided
             kind = "two-sided" if has_reported and r.p_value_kind.startswith("two-sided") else "one-sided"
-            lines.append(f"{label:<{width}}{r.test:<12}{r.statistic:>10.2f}{df_text:>6}{p_value:>12.3g}  {'(' + kind + ')':<12}{r.p_one_sided:>12.3g}")
+            lines.append(f"{label:<{width}}{r.test:<12}{r.statistic:>10.2f}{df_text:>6}{p_value:>12.3g}  "
+                         f"{'(' + kind + ')':<12}{r.p_one_sided:>12.3g}")
     lines.append("williams_t: Williams' T2 (Steiger 1980), the standard test; steiger_z: Steiger's Z; study_t: the study's own formula "
                  "t = (r_ab - r_ac) / sqrt((1 - r_bc^2)/(n - 3)), n - 2 df, p two-sided as the study computed it, 2 * (1 - t.cdf(|t|, n - 2)).")
     return "\n".join(lines)
@@ -78,8 +79,10 @@ def format_dependent_tests(tests: pd.DataFrame) -> str:
 
 def format_pca(explained: pd.DataFrame, loadings: pd.DataFrame) -> str:
     """Google Trends PCA: explained variance and loadings (terms x components)."""
-    lines = [f"Google Trends PCA ({int(explained['n_terms'].iloc[0])} non-zero terms, {int(explained['n_regions'].iloc[0])} pre-2015 regions, standardised)"]
-    lines.append(explained[["component", "eigenvalue", "explained_variance_ratio", "cumulative_ratio"]].to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    lines = [f"Google Trends PCA ({int(explained['n_terms'].iloc[0])} non-zero terms, "
+             f"{int(explained['n_regions'].iloc[0])} pre-2015 regions, standardised)"]
+    lines.append(explained[["component", "eigenvalue", "explained_variance_ratio", "cumulative_ratio"]].to_string(
+        index=False, float_format=lambda x: f"{x:.3f}"))
     wide = loadings.pivot(index="search_term", columns="component", values="loading")
     lines.append(wide.to_string(float_format=lambda x: f"{x:.3f}"))
     return "\n".join(lines)
@@ -94,7 +97,8 @@ def format_robustness(regressions: pd.DataFrame) -> str:
         if hit.empty:
             continue
         r = hit.iloc[0]
-        lines.append(f"  {model:<26}{direction:<26}{PAPER_LABELS.get(key, key):<36}{r.coef:>8.3f}{r.stars:<3} ({r.se_hc3:.3f})  p={r.p:.3g}  n={r.n}  adj.R2={r.adj_r2:.2f}")
+        lines.append(f"  {model:<26}{direction:<26}{PAPER_LABELS.get(key, key):<36}{r.coef:>8.3f}{r.stars:<3} ({r.se_hc3:.3f})  "
+                     f"p={r.p:.3g}  n={r.n}  adj.R2={r.adj_r2:.2f}")
     return "\n".join(lines)
 
 

@@ -197,7 +197,8 @@ def all_parameters(
     })
     if source == "warehouse":
         params.update({
-            "regressions": {"controls": list(CONTROLS), "models": [m.name for m in MODELS], "covariance": "HC3", "poi": "standardised over complete cases"},
+            "regressions": {"controls": list(CONTROLS), "models": [m.name for m in MODELS], "covariance": "HC3",
+                            "poi": "standardised over complete cases"},
             "mixed_model": {"groups": "city", "random": "intercept", "fit": "REML"},
             "morans_i": {"neighbours": "ST_Intersects (queen), else k nearest centroids", "k_nearest": k_nearest,
                          "weights": "row-standardised", "permutations": permutations, "seed": seed},

@@ -1,7 +1,8 @@
 """Beyond the paper: Moran's I of the OLS residuals over neighbouring communes, with a permutation p-value.
 
 Neighbours share a border or a corner (queen contiguity, DuckDB spatial `ST_Intersects` on the
-commune polygons of commune_boundaries, read by `loaders.commune_adjacency`), restricted to the communes of the model's sample; a commune left without any
+commune polygons of commune_boundaries, read by `loaders.commune_adjacency`), restricted to the
+communes of the model's sample; a commune left without any
 such neighbour gets its k nearest sample communes by centroid distance instead. Weights are
 row-standardised, so I = z'Wz / z'z for the centred residuals z. Residual spatial
 autocorrelation means the OLS standard errors understate the uncertainty.

@@ -9,7 +9,8 @@ from netmob_tor.params import STUDY_PARAMETERS_TABLE, StudyParameters
 from netmob_tor.report.tables import html_table
 
 PAGE_CSS = """
-body { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; margin: 0 auto; max-width: 1180px; padding: 0 1.2em 3em; color: #222; line-height: 1.45; }
+body { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; margin: 0 auto; max-width: 1180px; \
+padding: 0 1.2em 3em; color: #222; line-height: 1.45; }
 header { border-bottom: 2px solid #444; margin-bottom: 1em; }
 h1 { font-size: 1.5em; } h2 { font-size: 1.25em; border-bottom: 1px solid #bbb; margin-top: 2em; } h3 { font-size: 1.05em; }
 .meta { color: #444; font-size: 0.92em; }
@@ -30,7 +31,8 @@ table.text td { text-align: left; }
 
 # What each study parameter means and where its value comes from.
 PARAMETER_SOURCES = {
-    "s_onion": "Share of Tor traffic to onion services, study period (Tor Metrics); the study's code notes 0.034 and 0.078 as middle and upper alternatives.",
+    "s_onion": ("Share of Tor traffic to onion services, study period (Tor Metrics); "
+                "the study's code notes 0.034 and 0.078 as middle and upper alternatives."),
     "s_csam_sites": "Pornographic onion sites that are CSAM, numerator (DUTA dataset: 105).",
     "s_porn_onion_sites": "Pornographic onion sites, denominator (DUTA dataset: 253).",
     "c_floor": "Value of c where ρ < 0 (Koebe et al. 2024, published version).",
@@ -50,13 +52,19 @@ PARAMETER_SOURCES = {
     "poi_min_per_category": "Minimum places of a category in the top tiles for Table 4 (study: 3).",
 }
 ASSUMPTIONS = [
-    "A tile belongs to the commune whose polygon contains its centroid; tiles outside every commune are kept and counted, never attributed.",
-    "Anomaly days (seed anomaly_days: all cities 2019-03-31, 04-14, 05-12 and the city-specific outages) are dropped before any sum.",
+    ("A tile belongs to the commune whose polygon contains its centroid, among the study's communes of its urban area "
+     "(var commune_scope); tiles outside them are kept and counted per city (Data quality), never attributed."),
+    ("Anomaly days, the spring-forward day and the population follow the processing profile named in the header (README, "
+     "'Processing profiles'): the study's profile keeps every day and removes, on the zero-Web_Adult days, the commune "
+     "quarter-hours whose Web_Adult download is 0; the corrected profile drops the anomaly days of the seed anomaly_days."),
     "ρ_j is the Pearson correlation over local hours of ln Web_Adult and ln Tor download; c_j = s_onion × s_csam × ρ'_j with ρ' floored where ρ < 0.",
     "cpc_j = c_j × Tor_j and cpc per 1000 = cpc_j / population × 1000: a traffic-volume quantity, not a count of people.",
     "Sexual violence is the SSMSI rate per 1000 inhabitants, mean of the years above, commune values only (no department fallback).",
-    "Table 4: top tiles are the n = floor(0.1 % × all (tile, service) pairs) largest mean daily download × c per service; a place on a tile border belongs to the tile with the smallest id; duplicate place ids count once; only category counts and averages are reported.",
-    "National context: NCMEC CyberTipline reports (Diaphanous, CC BY 4.0) per 1000 inhabitants with the Diaphanous population; reports are not comparable in kind with traffic estimates.",
+    ("Table 4: top tiles are the n = floor(top_tile_share × all (tile, service) pairs) largest mean daily download × c per service; "
+     "a place on a tile border belongs to the tile with the smallest id; duplicate place ids count once; "
+     "only category counts and averages are reported."),
+    ("National context: NCMEC CyberTipline reports (Diaphanous, CC BY 4.0) per 1000 inhabitants with the Diaphanous population; "
+     "reports are not comparable in kind with traffic estimates."),
 ]
 
 
