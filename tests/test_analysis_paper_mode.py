@@ -162,7 +162,7 @@ def test_tables_1_2_and_write_tables_in_memory(released: pd.DataFrame) -> None:
     tables = table1_table2(summary_for(con, "released"))
     assert set(tables) == {"correction_factor_summary", "cpc_range_summary", "correlations", "dependent_correlation_tests"}
     con.register("summary_frame", released[SUMMARY_COLUMNS])
-    con.execute("create table commune_summary as select * from summary_frame")
+    con.execute("create table commune_summary as select *, true as is_study_commune from summary_frame")
     from_warehouse = table1_table2(summary_for(con, "warehouse"))
     for name, frame in tables.items():
         pd.testing.assert_frame_equal(frame, from_warehouse[name])

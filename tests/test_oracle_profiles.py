@@ -51,7 +51,7 @@ CORR_COLUMNS = ["n_hours", "rho", "rho_tor_lagged", "rho_spearman"]
 TOTAL_COLUMNS = ["tor_dl", "web_adult_dl", "youtube_dl"]
 
 
-def build_profiles(data_root: Path, base: Path, select: list[str], profiles: dict[str, dict[str, str]]) -> dict[str, Path]:
+def build_profiles(data_root: Path, base: Path, select: list[str], profiles: dict[str, dict[str, object]]) -> dict[str, Path]:
     """One dbt build per profile, in parallel, each into base/<name>/wh.duckdb; fail with dbt's output."""
 
     def one(name: str) -> tuple[str, subprocess.CompletedProcess]:
@@ -278,7 +278,9 @@ def hand_city(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     base = tmp_path_factory.mktemp("oracle_hand")
     values = hand_values()
     write_hand_city(base / "data", values)
-    dbs = build_profiles(base / "data", base, ["+int_communes__traffic_correlations", "+commune_hour"], HAND_PROFILES)
+    # the hand city's communes are not the study's: every commune of its file receives tiles
+    profiles = {name: {**variables, "commune_scope": "all"} for name, variables in HAND_PROFILES.items()}
+    dbs = build_profiles(base / "data", base, ["+int_communes__traffic_correlations", "+commune_hour"], profiles)
     return {"values": values, "dbs": dbs}
 
 

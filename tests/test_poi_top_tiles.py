@@ -78,7 +78,8 @@ def render_model(folder: str, name: str, overrides: dict) -> str:
     env = jinja2.Environment(extensions=["jinja2.ext.do"])
     template = env.from_string((root / "models" / folder / f"{name}.sql").read_text(encoding="utf-8"))
     return template.render(ref=lambda model: model, var=var, config=lambda **_: "", processing_choice=lambda key: overrides[key],
-                           processing_profile_columns=lambda: "'test' as processing_profile, 'test' as processing_choices")
+                           processing_profile_columns=lambda: "'test' as processing_profile, 'test' as processing_choices",
+                           anomaly_days=lambda: "select * from anomaly_days")
 
 
 def hourly(service: str, tile: int, day: date) -> list[float | None]:
@@ -104,11 +105,13 @@ def build_inputs(con: duckdb.DuckDBPyConnection) -> None:
     for service in SERVICES:
         for tile in COMMUNE_OF_TILE:
             for day in (ANOMALY_DAY, *KEPT_DAYS):
+                values = hourly(service, tile, day)
                 rows.append({"city": CITY, "service": service, "traffic_date": day, "tile_id": tile, "quarantine_reason": None,
-                             "quarter_hours": None, **{f"h{h:02d}": v for h, v in enumerate(hourly(service, tile, day))}})
+                             "quarter_hours": None, **{f"h{h:02d}": v for h, v in enumerate(values)},
+                             "daily_dl": sum(v for v in values if v is not None)})
     # a quarantined line (e.g. a negative value) that would put tile 4 on top for Tor if it were summed
     rows.append({"city": CITY, "service": "Tor", "traffic_date": KEPT_DAYS[0], "tile_id": 4, "quarantine_reason": "negative value",
-                 "quarter_hours": None, **{f"h{h:02d}": 1e9 for h in range(24)}})
+                 "quarter_hours": None, **{f"h{h:02d}": 1e9 for h in range(24)}, "daily_dl": 24e9})
     traffic = pd.DataFrame(rows)
     con.register("traffic_frame", traffic)
     con.execute("create table int_traffic__tile_day_hours as "

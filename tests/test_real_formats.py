@@ -23,7 +23,8 @@ PARSED = {  # base_ model (parses and flags) -> folder; its stg_ view selects th
 }
 STAGING = {"stg_ign__communes": "ign", **PARSED, **{"stg_" + m.removeprefix("base_"): f for m, f in PARSED.items()}}
 SELECT = ("+int_crime__commune_rates +int_communes__controls +int_places__categorised "
-          "+int_small_inputs__reconciliation stg_ign__communes stg_elections__presidential_2017_candidate_votes")
+          "+int_small_inputs__reconciliation stg_ign__communes stg_elections__presidential_2017_candidate_votes "
+          "stg_gtrends__region_search_terms stg_cybertipline__reports_per_country")
 
 
 @pytest.fixture(scope="module")

@@ -160,11 +160,12 @@ def test_data_quality_lists_the_flagged_communes_only() -> None:
 
     con = duckdb.connect()
     con.execute("""create table commune_summary as select * from (values
-        ('Alpha', '21001', 'Dijon', 3, 0.01, 'negative traffic value; tile absent from file', true),
-        ('Beta', '21002', 'Dijon', 0, 0.0, null, false)
-    ) as t(commune_name, commune_code, city, n_lines_set_aside, share_lines_set_aside, set_aside_reasons, has_set_aside_lines)""")
-    page = _data_quality(con)
+        ('Alpha', '21001', 'Dijon', 3, 0.01, 'negative traffic value; tile absent from file', true, true),
+        ('Beta', '21002', 'Dijon', 0, 0.0, null, false, true)
+    ) as t(commune_name, commune_code, city, n_lines_set_aside, share_lines_set_aside, set_aside_reasons, has_set_aside_lines,
+           is_study_commune)""")
+    page = _data_quality(con, {"commune_summary"})
     assert "1 communes" in page and "Alpha" in page and "21001" in page and "tile absent from file" in page
     assert "Beta" not in page
     con.execute("update commune_summary set has_set_aside_lines = false")
-    assert "No traffic line" in _data_quality(con)
+    assert "No traffic line" in _data_quality(con, {"commune_summary"})

@@ -11,14 +11,8 @@ with kept_days as (
 
 daily as (
 
-    select
-        city,
-        tile_id,
-        service,
-        traffic_date,
-        {% for h in range(24) -%}
-        coalesce(h{{ '%02d' % h }}, 0){{ ' +' if not loop.last }}
-        {% endfor -%} as daily_dl
+    {#- the day's total as the tile-day table computed it (its hours summed once, there) -#}
+    select city, tile_id, service, traffic_date, daily_dl
     from kept_days
 
 ),

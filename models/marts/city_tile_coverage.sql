@@ -1,6 +1,7 @@
 {#- One row per urban area and service: how much of the city's grid and traffic falls in the
     communes of the sample (commune_scope `study`: the study's communes of that city) and how much
-    outside, over the loaded days. Counts and volumes per city only: no tile id or coordinate. -#}
+    outside, over the loaded days (the lines set aside excluded). Counts and volumes per city only:
+    no tile id or coordinate. -#}
 
 with tiles as (
 
@@ -8,12 +9,10 @@ with tiles as (
 
 ),
 
-commune_days as (
+tile_days as (
 
-    select
-        *,
-        list_sum([{% for h in range(24) %}h{{ '%02d' % h }}{{ ', ' if not loop.last }}{% endfor %}]) as day_dl  -- noqa: LT05
-    from {{ ref('int_traffic__commune_day_hours') }}
+    select * from {{ ref('int_traffic__tile_day_hours') }}
+    where quarantine_reason is null
 
 ),
 
@@ -33,16 +32,18 @@ tile_counts as (
 volumes as (
 
     select
-        city,
-        service,
-        count(distinct traffic_date) as n_days,
-        sum(day_dl) filter (where commune_code is not null) as dl_in_communes,
-        sum(day_dl) filter (where commune_code is null) as dl_outside
-    from commune_days
-    group by city, service
+        tile_days.city,
+        tile_days.service,
+        count(distinct tile_days.traffic_date) as n_days,
+        sum(tile_days.daily_dl) filter (where tiles.is_assigned) as dl_in_communes,
+        sum(tile_days.daily_dl) filter (where not tiles.is_assigned) as dl_outside
+    from tile_days
+    inner join tiles
+        on tiles.city = tile_days.city
+       and tiles.tile_id = tile_days.tile_id
+    group by tile_days.city, tile_days.service
 
 ),
-
 final as (
 
     select
