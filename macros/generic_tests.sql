@@ -96,14 +96,7 @@
 
 {% test unique_in_landed_table(model, combination_of_columns, landed) %}
   {#- The grain test of a view over the raw files, run on the table that lands each of its rows
-      unchanged (`landed`): testing the view itself would parse the text a second time. Fails on
-      every combination of the columns that occurs more than once. -#}
-  with final as (
-      select {{ combination_of_columns | join(', ') }}, count(*) as n_rows
-      from {{ landed }}
-      group by all
-      having count(*) > 1
-  )
-
-  select * from final
+      unchanged (`landed`): testing the view itself would parse the text a second time. The same
+      check as unique_combination_of_columns, on `landed`. -#}
+  {{ test_unique_combination_of_columns(landed, combination_of_columns) }}
 {% endtest %}
