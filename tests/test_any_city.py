@@ -5,7 +5,8 @@ Two small datasets written by the tests, neither tuned to the pipeline:
   Dijon grid and two days of traffic) plus a second city, "Overlap", whose grid repeats part of
   Dijon's, built under `commune_scope: study` and `all`;
 - a tiny city outside the study (its own grid of four tiles, two communes in a GeoJSON with
-  non-ADMIN-EXPRESS property names, three days of 2023), under `commune_scope: all`.
+  non-ADMIN-EXPRESS property names, three days of 2023, one of them an anomaly day given by var),
+  under `commune_scope: all`.
 Each build runs every dbt test of the traffic models; known answers are worked out here from the
 files (sums by hand, rho by numpy), not from the SQL.
 """
@@ -187,6 +188,10 @@ TINY_DAYS = ["20230403", "20230404", "20230405"]
 TINY_TILES = {1: (0.00, 45.01), 2: (0.01, 45.01), 3: (0.00, 45.00), 4: (0.01, 45.00)}
 TINY_COMMUNES = {"40001": ("Commune A", 0.00, 1200), "40002": ("Commune B", 0.01, 800)}
 TINY_CITY = "Petiteville"
+TINY_COMMUNE_OF_TILE = {1: "40001", 3: "40001", 2: "40002", 4: "40002"}
+# an anomaly day given by var (not the seed), dropped whole under anomaly_rule: drop_days
+TINY_ANOMALY_DAY = "20230404"
+TINY_KEPT_DAYS = [d for d in TINY_DAYS if d != TINY_ANOMALY_DAY]
 
 
 def square(x: float, y: float, size: float = 0.01) -> list[list[list[float]]]:
@@ -223,7 +228,8 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
             path.write_text("".join(f"{t} " + " ".join(str(int(v)) for v in row) + "\n" for t, row in rows.items()))
     variables = {
         "study_start": "2023-04-03", "study_end": "2023-04-05", "commune_scope": "all",
-        "zero_web_adult_days": [], "use_anomaly_days_seed": False,
+        "zero_web_adult_days": [], "use_anomaly_days_seed": False, "anomaly_rule": "drop_days",
+        "extra_anomaly_days": [{"city": TINY_CITY, "date": "2023-04-04", "reason": "test outage"}],
         "commune_fields": {"code": "code", "name": "label", "department": None, "epci": None, "population": "inhabitants"},
     }
     con = build(root, tmp, "build", variables)
@@ -235,26 +241,26 @@ def test_tiny_city_builds_with_every_test_green_and_known_totals(tiny: dict[str,
     con, values = tiny["con"], tiny["values"]
     communes = dict(con.execute("select commune_code, commune_name from stg_ign__communes").fetchall())
     assert communes == {code: name for code, (name, _, _) in TINY_COMMUNES.items()}
-    west = {1: "40001", 3: "40001", 2: "40002", 4: "40002"}
     got = {(r[0], r[1]): r[2] for r in con.execute(
-        "select commune_code, traffic_date::varchar, sum(tor_dl) from commune_hour group by all").fetchall()}
-    for day in TINY_DAYS:
+        "select commune_code, strftime(traffic_date, '%Y%m%d'), sum(tor_dl) from commune_hour group by all").fetchall()}
+    assert {day for _, day in got} == set(TINY_KEPT_DAYS)  # the var's anomaly day is dropped whole
+    for day in TINY_KEPT_DAYS:
         for code in TINY_COMMUNES:
-            expected = sum(float(v) for t, row in values[("Tor", day)].items() if west[t] == code for v in row)
-            assert got[(code, f"{day[:4]}-{day[4:6]}-{day[6:]}")] == expected
+            expected = sum(float(v) for t, row in values[("Tor", day)].items() if TINY_COMMUNE_OF_TILE[t] == code for v in row)
+            assert got[(code, day)] == expected
 
 
 def test_tiny_city_rho_matches_numpy(tiny: dict[str, object]) -> None:
-    """rho = Pearson of ln(max(x, 0.001)) of the hourly Web_Adult and Tor sums, recomputed with numpy."""
+    """rho = Pearson of ln(max(x, 0.001)) of the hourly Web_Adult and Tor sums over the kept days, recomputed with numpy."""
     con, values = tiny["con"], tiny["values"]
-    west = {1: "40001", 3: "40001", 2: "40002", 4: "40002"}
     rho = dict(con.execute("select commune_code, rho from int_communes__traffic_correlations").fetchall())
     for code in TINY_COMMUNES:
         series = {}
         for service in ("Tor", "Web_Adult"):
             hourly = []
-            for day in TINY_DAYS:
-                quarter = sum(np.asarray(row, dtype=float) for t, row in values[(service, day)].items() if west[t] == code)
+            for day in TINY_KEPT_DAYS:
+                quarter = sum(np.asarray(row, dtype=float) for t, row in values[(service, day)].items()
+                              if TINY_COMMUNE_OF_TILE[t] == code)
                 hourly.extend(quarter.reshape(24, 4).sum(axis=1))
             series[service] = np.log(np.maximum(np.asarray(hourly), 0.001))
         assert rho[code] == pytest.approx(np.corrcoef(series["Web_Adult"], series["Tor"])[0, 1], abs=1e-12)

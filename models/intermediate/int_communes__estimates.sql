@@ -53,12 +53,6 @@ correction as (
 
 ),
 
-covered_cities as (
-
-    select distinct city from tiles
-
-),
-
 tile_counts as (
 
     select
@@ -77,7 +71,7 @@ sample as (
     {%- if scope == 'study' %}
     select study_communes.commune_code, study_communes.city, study_communes.study_population, true as is_study_commune
     from study_communes
-    inner join covered_cities using (city)
+    where study_communes.city in (select distinct tiles.city from tiles)
     {%- else %}
     select
         tile_counts.commune_code,
@@ -85,7 +79,6 @@ sample as (
         study_communes.study_population,
         study_communes.commune_code is not null as is_study_commune
     from tile_counts
-    inner join covered_cities on covered_cities.city = tile_counts.commune_city
     left join study_communes using (commune_code)
     {%- endif %}
 

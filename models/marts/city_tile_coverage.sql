@@ -58,7 +58,7 @@ final as (
         coalesce(volumes.dl_outside, 0) as dl_outside,
         coalesce(volumes.dl_outside, 0) / nullif(coalesce(volumes.dl_in_communes, 0) + coalesce(volumes.dl_outside, 0), 0)
             as share_dl_outside,
-        '{{ var("commune_scope") }}' as commune_scope
+        '{{ commune_scope() }}' as commune_scope
     from volumes
     inner join tile_counts using (city)
 
