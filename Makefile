@@ -21,6 +21,7 @@ DBT := $(BIN)/dbt
 # --store-failures: every failing test keeps its rows, and the build prints the first ones.
 DBT_VARS := --store-failures --vars '{data_root: "$(DATA_ROOT)"}'
 
+BENCH_WORK ?= benchmarks/data
 .PHONY: demo test lint lint-fix setup data build analyze chromium bench clean
 
 demo: analyze
@@ -95,9 +96,11 @@ build: data
 	$(BIN)/netmob-tor build --selector processing_profile_dependent $(CORRECTED_VARS)
 	$(BIN)/netmob-tor build --selector processing_profile_dependent $(PREPRINT_VARS)
 
-# Benchmarks (not part of make test): scales 16, 8, 4 of Nancy over 77 days, 1 and 2 DuckDB threads.
+# Benchmarks (not part of make test): full Nancy, then Nancy + Nice, over 77 days, 2 DuckDB threads,
+# with the polars and pyarrow anchors (the optional extra `bench`, installed here only).
 bench: setup
-	$(BIN)/netmob-tor bench
+	$(BIN)/pip install -q --no-deps -e '.[bench]' && $(BIN)/pip install -q 'polars>=2' pyarrow
+	$(BIN)/netmob-tor bench --work-dir $(BENCH_WORK)
 
 clean:
 	rm -rf $(VENV) data target logs warehouse .duckdb

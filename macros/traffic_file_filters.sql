@@ -19,6 +19,7 @@
   {%- set listing = "select filename, size, epoch_ms(last_modified) from read_blob(["
       ~ traffic_file_patterns() | join(', ') ~ "]) order by filename" -%}
   {%- set rows = run_query(listing).rows -%}
+  {%- set value_type = var('traffic_value_type', 'auto') -%}
   {%- set empty = [] -%}
   {%- set stamps = [] -%}
   {%- for row in rows -%}
@@ -29,7 +30,8 @@
     {%- set in_period = (var('study_start') | string) <= day <= (var('study_end') | string) -%}
     {%- set is_quarter_day = day in (var('zero_web_adult_days') | map('string') | list) -%}
     {%- set signature = 'in_period=' ~ in_period ~ ';quarter_hours=' ~ is_quarter_day
-        ~ ';dst_gap_hour=' ~ var('dst_gap_hour') ~ ';timezone=' ~ var('timezone') -%}
+        ~ ';dst_gap_hour=' ~ var('dst_gap_hour') ~ ';timezone=' ~ var('timezone')
+        ~ ';value_type=' ~ value_type -%}
     {%- do stamps.append({'path': path, 'size': row[1] | int, 'modified_ms': row[2] | int, 'signature': signature}) -%}
   {%- endfor -%}
   {%- if empty -%}
@@ -106,21 +108,61 @@
 {% endmacro %}
 
 
-{% macro negative_value_check(files) %}
-  {#- SQL boolean: the line holds a negative value. A negative number needs a minus sign, so the
-      per-value test (least of 96 values, a third of the cost of reading them) runs only on lines
-      of files whose text contains a '-': the files to read are searched for one at compile time,
-      a plain byte search far cheaper than 96 comparisons per line. Conservative: any '-' (e.g.
-      an exponent 1e-05) only switches the exact test on for that file. `files`: the files the run
-      reads (traffic_files_to_read). -#}
-  {%- if not execute -%}{{ return('false') }}{%- endif -%}
-  {%- if not files -%}{{ return('false') }}{%- endif -%}
-  {%- set search = "select filename from read_text([" ~ sql_string_list(files | map(attribute='path') | list)[1:-1]
-      ~ "]) where contains(content, '-') order by filename" -%}
-  {%- set signed = run_query(search).columns[0].values() -%}
-  {%- if not signed -%}{{ return('false') }}{%- endif -%}
-  {%- set values = [] -%}
-  {%- for i in range(1, 97) -%}{%- do values.append('v%02d' % i) -%}{%- endfor -%}
-  {#- a CASE, not AND: DuckDB evaluates a THEN branch only on the rows that reach it -#}
-  {{ return('case when source_file in ' ~ sql_string_list(signed) ~ ' then least(' ~ values | join(', ') ~ ') < 0 else false end') }}
+{% macro traffic_value_type() %}
+  {#- {'parse': the type read_csv converts the values to, 'land': the type of the landed hours}
+      from var traffic_value_type. `auto` samples the first 2000 lines of the first file of each
+      service: whole numbers are parsed as BIGINT and land as INTEGER, or as BIGINT when the
+      sample's largest daily total is over 2^31 / 100 (headroom for busier tiles); any fraction
+      makes both DOUBLE. A later line that breaks the choice stops the build with a message naming
+      the file (and the line, for a fraction), never a silent rounding. -#}
+  {%- set choice = var('traffic_value_type', 'auto') -%}
+  {%- set types = {'integer': ['BIGINT', 'INTEGER'], 'bigint': ['BIGINT', 'BIGINT'], 'double': ['DOUBLE', 'DOUBLE']} -%}
+  {%- if choice != 'auto' and choice not in types -%}
+    {{ exceptions.raise_compiler_error("var traffic_value_type must be auto, integer, bigint or double, not '" ~ choice ~ "'") }}
+  {%- endif -%}
+  {%- if choice == 'auto' and execute -%}
+    {%- set choice = traffic_value_type_sniffed() -%}
+  {%- elif choice == 'auto' -%}
+    {%- set choice = 'double' -%}
+  {%- endif -%}
+  {{ return({'parse': types[choice][0], 'land': types[choice][1], 'name': choice}) }}
 {% endmacro %}
+
+
+{% macro traffic_value_type_sniffed() %}
+  {#- 'integer', 'bigint' or 'double' from the first 2000 lines of the first file of each service
+      (traffic_value_type's `auto`); 'integer' when there is no file. -#}
+  {%- set firsts = {} -%}
+  {%- for f in traffic_file_stamps() -%}
+    {%- set service = f.path.replace('\\', '/').split('/')[-3] -%}
+    {%- if service not in firsts -%}{%- do firsts.update({service: f.path}) -%}{%- endif -%}
+  {%- endfor -%}
+  {%- if not firsts -%}{{ return('integer') }}{%- endif -%}
+  {%- set columns = ["tile_id := 'VARCHAR'"] -%}
+  {%- for i in range(1, 98) -%}{%- do columns.append("v%02d := 'VARCHAR'" % i) -%}{%- endfor -%}
+  {%- set samples = [] -%}
+  {%- for service in firsts | sort -%}
+    {%- do samples.append("select * from (select * from read_csv('" ~ firsts[service].replace("'", "''")
+        ~ "', delim=' ', header=false, auto_detect=false, null_padding=true, columns=struct_pack("
+        ~ columns | join(', ') ~ ")) limit 2000)") -%}
+  {%- endfor -%}
+  {%- set sniff -%}
+    with lines as ({{ samples | join(' union all ') }}),
+    values_ as (unpivot lines on columns(* exclude (tile_id)) into name position value text)
+    select
+        coalesce(bool_and(regexp_full_match(text, '-?[0-9]+')), true) as whole,
+        coalesce(max(try_cast(text as double)), 0) as largest
+    from values_
+  {%- endset -%}
+  {%- set row = run_query(sniff).rows[0] -%}
+  {%- if not row[0] -%}{{ return('double') }}{%- endif -%}
+  {{ return('integer' if row[1] * 96 * 100 < 2147483647 else 'bigint') }}
+{% endmacro %}
+
+
+{% macro volume_sum(expression, where=none) %}
+  {#- Sum of traffic volumes as DOUBLE, whatever the landed type (traffic_value_type): whole
+      volumes are summed exactly as integers first (DuckDB's HUGEINT), then converted, exact up to
+      2^53; downstream statistics and the marts keep one numeric type. -#}
+  (sum({{ expression }}){{ ' filter (where ' ~ where ~ ')' if where }})::double
+{%- endmacro %}

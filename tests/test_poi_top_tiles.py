@@ -76,10 +76,12 @@ def render_model(folder: str, name: str, overrides: dict) -> str:
         return default
 
     env = jinja2.Environment(extensions=["jinja2.ext.do"])
+    # The project's own macro for volume sums (defining the file's macros calls none of them).
+    volume_sum = env.from_string((root / "macros" / "traffic_file_filters.sql").read_text(encoding="utf-8")).module.volume_sum
     template = env.from_string((root / "models" / folder / f"{name}.sql").read_text(encoding="utf-8"))
     return template.render(ref=lambda model: model, var=var, config=lambda **_: "", processing_choice=lambda key: overrides[key],
                            processing_profile_columns=lambda: "'test' as processing_profile, 'test' as processing_choices",
-                           anomaly_days=lambda: "select * from anomaly_days")
+                           anomaly_days=lambda: "select * from anomaly_days", volume_sum=volume_sum)
 
 
 def hourly(service: str, tile: int, day: date) -> list[float | None]:

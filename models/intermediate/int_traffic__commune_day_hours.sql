@@ -53,7 +53,7 @@ final as (
         list({'tile_id': tile_id, 'source_file': source_file, 'reason': reason}) filter (where reason is not null)
             as quarantined_lines,
         {% for h in range(24) -%}
-        sum(h{{ '%02d' % h }}) filter (where reason is null) as h{{ '%02d' % h }}{{ ',' if not loop.last }}
+        {{ volume_sum("h%02d" % h, where='reason is null') }} as h{{ '%02d' % h }}{{ ',' if not loop.last }}
         {% endfor %}
     from located
     group by city, commune_code, service, traffic_date

@@ -31,7 +31,7 @@ summed as (
         tile_days.traffic_date,
         any_value(tile_days.local_day_hours) as local_day_hours,
         {% for i in range(1, 97) -%}
-        sum(tile_days.quarter_hours[{{ i }}]) as q{{ '%02d' % i }}{{ ',' if not loop.last }}
+        {{ volume_sum('tile_days.quarter_hours[%d]' % i) }} as q{{ '%02d' % i }}{{ ',' if not loop.last }}
         {% endfor %}
     from tile_days
     inner join tiles

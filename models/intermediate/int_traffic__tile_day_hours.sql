@@ -12,7 +12,10 @@
     made downstream (the processing profile) and can change without re-reading the text. In an
     incremental run, files already loaded are pruned as whole files; a file whose size,
     modification time or signature (traffic_file_stamps) changed is read again and replaces its
-    rows, and the rows of a file no longer there are deleted (pre-hook).
+    rows, and the rows of a file no longer there are deleted (pre-hook). A change of the landed
+    value type (var traffic_value_type) stops an incremental run with dbt's schema message:
+    rebuild with --full-refresh (sync_all_columns was tried: DuckDB refuses the insert that follows
+    the column alteration in the same run).
     A local day has 24 hours, 23 on the spring-forward day: its file holds 92 values,
     00:00-01:45 then 03:00 onwards, so from the gap hour on the values belong one hour later; the
     hour that does not exist stays null. Nothing is shifted. Lines that cannot be trusted carry a
@@ -20,6 +23,7 @@
 
 {%- set gap = var('dst_gap_hour') %}
 {%- set files = traffic_files_to_read(this) %}
+{%- set land = traffic_value_type().land %}
 
 with traffic as (
 
@@ -69,8 +73,7 @@ hours as (
         case
             when {{ in_dates('traffic.traffic_date', var('zero_web_adult_days')) }}
                 then [{% for i in range(1, 97) %}v{{ '%02d' % i }}{{ ', ' if not loop.last }}{% endfor %}]  -- noqa: LT05
-        end as quarter_hours,
-        {{ negative_value_check(files) }} as has_negative_value
+        end as quarter_hours
     from traffic
     left join study_days using (traffic_date)
 
@@ -110,7 +113,8 @@ checked as (
                         else 0
                     end
             when daily_dl is null then 'empty quarter-hour value'
-            when has_negative_value then 'negative traffic value'
+            {#- on the parsed values: no second pass over the text -#}
+            when least({% for i in range(1, 97) %}v{{ '%02d' % i }}{{ ', ' if not loop.last }}{% endfor %}) < 0 then 'negative traffic value'  -- noqa: LT05
         end as quarantine_reason
     from daily
 
@@ -125,9 +129,18 @@ final as (
         tile_id,
         local_day_hours,
         {% for h in range(24) -%}
-        h{{ '%02d' % h }},
+        h{{ '%02d' % h }}::{{ land }} as h{{ '%02d' % h }},
         {% endfor -%}
+        {% if land == 'INTEGER' -%}
+        case
+            when checked.daily_dl > 2147483647
+                then error('traffic volume over the INTEGER range (a day total of ' || checked.daily_dl || ') in '
+                    || checked.source_file || ', tile ' || checked.tile_id || ': set var traffic_value_type: bigint')
+            else checked.daily_dl
+        end as daily_dl,
+        {%- else -%}
         checked.daily_dl,
+        {%- endif %}
         checked.quarter_hours,
         checked.quarantine_reason,
         checked.source_file,

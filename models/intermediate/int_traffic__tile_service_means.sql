@@ -24,8 +24,8 @@ final as (
         tile_id,
         service,
         count(distinct traffic_date) as n_days,
-        sum(daily_dl) as total_dl,
-        sum(daily_dl) / count(distinct traffic_date) as mean_daily_dl
+        {{ volume_sum('daily_dl') }} as total_dl,
+        {{ volume_sum('daily_dl') }} / count(distinct traffic_date) as mean_daily_dl
     from daily
     group by city, tile_id, service
 

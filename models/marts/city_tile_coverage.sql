@@ -35,8 +35,8 @@ volumes as (
         tile_days.city,
         tile_days.service,
         count(distinct tile_days.traffic_date) as n_days,
-        sum(tile_days.daily_dl) filter (where tiles.is_assigned) as dl_in_communes,
-        sum(tile_days.daily_dl) filter (where not tiles.is_assigned) as dl_outside
+        {{ volume_sum('tile_days.daily_dl', where='tiles.is_assigned') }} as dl_in_communes,
+        {{ volume_sum('tile_days.daily_dl', where='not tiles.is_assigned') }} as dl_outside
     from tile_days
     inner join tiles
         on tiles.city = tile_days.city

@@ -3,7 +3,7 @@
     (python/netmob_tor/params.py). dbt_project.yml holds the defaults. -#}
 
 {%- set names = [
-    'data_root', 'services', 'direction', 'processing_profile', 'anomaly_rule', 'zero_web_adult_days',
+    'data_root', 'services', 'direction', 'traffic_value_type', 'processing_profile', 'anomaly_rule', 'zero_web_adult_days',
     'dst_day_labels', 'population_source', 'communes_population_year', 'district_controls', 'correction',
     'profile_schema', 'absent_tile_lines', 'study_start', 'study_end', 'timezone', 'dst_gap_hour',
     'log_floor', 'tor_lag_hours', 's_onion', 's_onion_scenarios', 's_csam_sites', 's_porn_onion_sites',

@@ -1,11 +1,13 @@
 {#- One row per city, service, day and tile: the raw quarter-hour volumes, typed, with the
     file's city, service and date parsed from its path. Values stay in file order (v01 = the
-    first quarter-hour of the local day; v97, null on a good line, catches one value too many);
+    first quarter-hour of the local day; v97, null on a good line, catches one value too many),
+    as BIGINT when the volumes are whole numbers, else DOUBLE (var traffic_value_type);
     int_traffic__tile_day_hours maps them to local hours and checks the count.
     The path is parsed once per file (the `files` CTE, from the same globs) and
     joined on the file name: parsing it on every line costs more than reading the numbers. -#}
 
 {%- set patterns = traffic_file_patterns() %}
+{%- set value_type = traffic_value_type().parse %}
 
 with source as (
 
@@ -19,7 +21,7 @@ with source as (
         columns=struct_pack(
             tile_id := 'BIGINT',
             {% for i in range(1, 98) -%}
-            v{{ '%02d' % i }} := 'DOUBLE'{{ ',' if not loop.last }}
+            v{{ '%02d' % i }} := '{{ value_type }}'{{ ',' if not loop.last }}
             {% endfor %}
         )
     )
