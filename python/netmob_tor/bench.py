@@ -427,12 +427,16 @@ def parse_type(db: Path) -> str:
 
 # Re-analysis: what each change rebuilds (from the tile-day and commune-day tables, never the text), as dbt
 # selections, with the vars of the change. The notebook re-runs its pass 1 (it re-reads every file) for each.
+# Each selection is the selector processing_profile_dependent's members (selectors.yml), or the changed model,
+# with their children up to commune_summary (the marts the bench builds).
+PROFILE_DEPENDENT = " ".join(f"{m}+,+commune_summary" for m in ("int_traffic__kept_tile_days", "int_traffic__commune_hours",
+                                                                  "int_communes__controls"))
 REANALYSES = (
-    ("processing profile (corrected)", {"named_selector": "processing_profile_dependent"}, {"processing_profile": "corrected"}),
-    ("Tor lag 3 hours", {"named_selector": "processing_profile_dependent"}, {"tor_lag_hours": 3}),
-    ("population (the commune file's)", {"named_selector": "processing_profile_dependent"}, {"population_source": "communes"}),
-    ("s_onion 0.078", {"selector": "int_communes__correction_factors+"}, {"s_onion": 0.078}),
-    ("commune polygons (new tile -> commune crosswalk)", {"selector": "int_tiles__communes+"}, {}),
+    ("processing profile (corrected)", {"selector": PROFILE_DEPENDENT}, {"processing_profile": "corrected"}),
+    ("Tor lag 3 hours", {"selector": PROFILE_DEPENDENT}, {"tor_lag_hours": 3}),
+    ("population (the commune file's)", {"selector": PROFILE_DEPENDENT}, {"population_source": "communes"}),
+    ("s_onion 0.078", {"selector": "int_communes__correction_factors+,+commune_summary"}, {"s_onion": 0.078}),
+    ("commune polygons (new tile -> commune crosswalk)", {"selector": "int_tiles__communes+,+commune_summary"}, {}),
 )
 TEXT_MODELS = ("stg_netmob__traffic", "int_traffic__tile_day_hours")
 
