@@ -111,8 +111,9 @@
 {% macro traffic_value_type() %}
   {#- {'parse': the type read_csv converts the values to, 'land': the type of the landed hours}
       from var traffic_value_type. `auto` samples the first 2000 lines of the first file of each
-      service: whole numbers are parsed as BIGINT and land as INTEGER, or as BIGINT when the
-      sample's largest daily total is over 2^31 / 100 (headroom for busier tiles); any fraction
+      service: whole numbers are parsed as BIGINT and land as INTEGER, or as BIGINT when a day of
+      96 values at the sample's largest value, times 100 (headroom for busier tiles), would pass
+      2^31; any fraction
       makes both DOUBLE. A later line that breaks the choice stops the build with a message naming
       the file (and the line, for a fraction), never a silent rounding. -#}
   {%- set choice = var('traffic_value_type', 'auto') -%}
