@@ -11,28 +11,37 @@
 
 {% macro traffic_file_stamps() %}
   {#- Every traffic file of the study's services under data_root, as {path, size, modified_ms,
-      signature}, from the file system's metadata (read_blob without its content column reads no
-      text). `signature` holds what, besides the bytes, shapes the file's loaded rows: whether its
-      date is in the study period, whether it is a zero-Web_Adult day (its quarter-hours are
-      landed), the DST gap hour and the time zone. An empty (0-byte) file stops the build. -#}
+      city, service, day, local_day_hours, quarter_hours, signature}, from the file system's
+      metadata (read_blob without its content column reads no text) and the path's layout
+      (<city>/<service>/<yyyymmdd>/<file>). `local_day_hours` is the day's length in var
+      `timezone` (23 on the spring-forward day), null outside the study period; `quarter_hours`
+      says whether the file's day is one of var `zero_web_adult_days` (its quarter-hours are
+      landed). `signature` holds what, besides the bytes, shapes the file's loaded rows: those two,
+      the DST gap hour, the time zone and the value type. An empty (0-byte) file stops the build. -#}
   {%- if not execute -%}{{ return([]) }}{%- endif -%}
   {%- set listing = "select filename, size, epoch_ms(last_modified) from read_blob(["
       ~ traffic_file_patterns() | join(', ') ~ "]) order by filename" -%}
   {%- set rows = run_query(listing).rows -%}
   {%- set value_type = var('traffic_value_type', 'auto') -%}
+  {%- set quarter_days = var('zero_web_adult_days') | map('string') | list -%}
   {%- set empty = [] -%}
   {%- set stamps = [] -%}
   {%- for row in rows -%}
     {%- set path = row[0] -%}
     {%- if row[1] == 0 -%}{%- do empty.append(path) -%}{%- endif -%}
-    {%- set stamp = path.replace('\\', '/').split('/')[-2] -%}
+    {%- set parts = path.replace('\\', '/').split('/') -%}
+    {%- set stamp = parts[-2] -%}
     {%- set day = stamp[:4] ~ '-' ~ stamp[4:6] ~ '-' ~ stamp[6:] -%}
     {%- set in_period = (var('study_start') | string) <= day <= (var('study_end') | string) -%}
-    {%- set is_quarter_day = day in (var('zero_web_adult_days') | map('string') | list) -%}
+    {%- set is_quarter_day = day in quarter_days -%}
     {%- set signature = 'in_period=' ~ in_period ~ ';quarter_hours=' ~ is_quarter_day
         ~ ';dst_gap_hour=' ~ var('dst_gap_hour') ~ ';timezone=' ~ var('timezone')
         ~ ';value_type=' ~ value_type -%}
-    {%- do stamps.append({'path': path, 'size': row[1] | int, 'modified_ms': row[2] | int, 'signature': signature}) -%}
+    {%- do stamps.append({
+        'path': path, 'size': row[1] | int, 'modified_ms': row[2] | int,
+        'city': parts[-4], 'service': parts[-3], 'day': day,
+        'local_day_hours': local_day_hours(day) if in_period else none,
+        'quarter_hours': is_quarter_day, 'signature': signature}) -%}
   {%- endfor -%}
   {%- if empty -%}
     {{ exceptions.raise_compiler_error("empty traffic file (0 bytes), " ~ empty | length ~ " in all: "
@@ -42,18 +51,38 @@
 {% endmacro %}
 
 
-{% macro traffic_files_to_read(relation) %}
+{% macro local_day_hours(day) %}
+  {#- Hours in the local calendar day `day` ('YYYY-MM-DD') in var `timezone`: 24, 23 on the
+      spring-forward day, 25 on the fall-back day (midnight to midnight, elapsed). -#}
+  {%- set tz = modules.pytz.timezone(var('timezone')) -%}
+  {%- set start = modules.datetime.datetime.strptime(day, '%Y-%m-%d') -%}
+  {%- set elapsed = tz.localize(start + modules.datetime.timedelta(days=1)) - tz.localize(start) -%}
+  {{ return((elapsed.total_seconds() // 3600) | int) }}
+{% endmacro %}
+
+
+{% macro traffic_load_ledger() %}
+  {#- The load ledger int_traffic__loaded_files (one row per file in the tile-day table, with the
+      size, modification time and signature it was loaded with), or none before its first build.
+      The tile-day table reads it at compile time to know which files changed: the ledger is
+      written after the tile-day table in each run, so a failed load is read again next time. -#}
+  {%- if not execute -%}{{ return(none) }}{%- endif -%}
+  {{ return(adapter.get_relation(database=this.database, schema=this.schema, identifier='int_traffic__loaded_files')) }}
+{% endmacro %}
+
+
+{% macro traffic_files_to_read(ledger) %}
   {#- The traffic files a run reads, as traffic_file_stamps: all of them, less, in an incremental
-      run, the files `relation` already holds with the same size, modification time and signature.
-      A file that changed (or whose signature changed, e.g. its date left the study period) is read
-      again and replaces its old rows (incremental strategy delete+insert on source_file). -#}
+      run, the files the load ledger (traffic_load_ledger) holds with the same size, modification
+      time and signature. A file that changed (or whose signature changed, e.g. its date left the
+      study period) is read again and replaces its old rows (incremental strategy delete+insert on
+      source_file). -#}
   {%- if not execute -%}{{ return([]) }}{%- endif -%}
   {%- set loaded = {} -%}
   {#- `dbt show` previews the model's rows: it reads the first three files, not the changed ones. -#}
   {%- if flags.WHICH == 'show' -%}{{ return(traffic_file_stamps()[:3]) }}{%- endif -%}
-  {%- if is_incremental() -%}
-    {%- set loaded_files = "select source_file, any_value(source_size), any_value(epoch_ms(source_modified)), "
-        ~ "any_value(load_signature) from " ~ relation ~ " group by source_file" -%}
+  {%- if is_incremental() and ledger is not none -%}
+    {%- set loaded_files = "select source_file, source_size, epoch_ms(source_modified), load_signature from " ~ ledger -%}
     {%- for row in run_query(loaded_files).rows -%}
       {%- do loaded.update({row[0]: [row[1] | int, row[2] | int, row[3]]}) -%}
     {%- endfor -%}
@@ -69,8 +98,8 @@
 
 
 {% macro delete_vanished_traffic_files(relation) %}
-  {#- Pre-hook of the tile-day table: in an incremental run, the rows of files that are no longer
-      there (removed, renamed, another data_root or service list) are deleted. -#}
+  {#- Pre-hook of the tile-day table and its ledger: in an incremental run, the rows of files that
+      are no longer there (removed, renamed, another data_root or service list) are deleted. -#}
   {%- if execute and is_incremental() -%}
     {%- set paths = traffic_file_stamps() | map(attribute='path') | list -%}
     delete from {{ relation }}
@@ -80,16 +109,48 @@
 
 
 {% macro traffic_file_stamps_cte(files) %}
-  {#- The files a run reads with their size, modification time and signature, as SQL rows. -#}
+  {#- The files a run reads with what traffic_file_stamps knows of them, as SQL rows. -#}
   {%- if not files -%}
-  select null::varchar as source_file, null::bigint as source_size, null::timestamp as source_modified, null::varchar as load_signature where false
+  select
+      null::varchar as source_file, null::varchar as city, null::varchar as service, null::date as traffic_date,
+      null::integer as local_day_hours, null::boolean as has_quarter_hours, null::bigint as source_size,
+      null::timestamp as source_modified, null::varchar as load_signature
+  where false
   {%- else -%}
   select * from (values
     {% for f in files -%}
-    ('{{ f.path.replace("'", "''") }}', {{ f.size }}::bigint, epoch_ms({{ f.modified_ms }}::bigint), '{{ f.signature }}'){{ ',' if not loop.last }}
+    ('{{ f.path.replace("'", "''") }}', '{{ f.city }}', '{{ f.service }}', date '{{ f.day }}',
+     {{ f.local_day_hours if f.local_day_hours is not none else 'null' }}::integer, {{ f.quarter_hours }},
+     {{ f.size }}::bigint, epoch_ms({{ f.modified_ms }}::bigint), '{{ f.signature }}'){{ ',' if not loop.last }}
     {% endfor -%}
-  ) as stamps(source_file, source_size, source_modified, load_signature)
+  ) as stamps(
+      source_file, city, service, traffic_date, local_day_hours, has_quarter_hours, source_size, source_modified,
+      load_signature
+  )
   {%- endif -%}
+{% endmacro %}
+
+
+{% macro traffic_file_case(files, attribute) %}
+  {#- SQL expression of `source_file`: each listed file's `attribute` (from traffic_files_to_read),
+      as a CASE over the files grouped by value, the most frequent value in ELSE (so the usual day
+      costs no comparison list). Lets the raw read attach a file's day length without a join. -#}
+  {%- set groups = {} -%}
+  {%- for f in files -%}
+    {%- set value = f[attribute] -%}
+    {%- set key = 'null' if value is none else (value | string | lower) -%}
+    {%- do groups.update({key: groups.get(key, []) + [f.path]}) -%}
+  {%- endfor -%}
+  {%- if not groups -%}{{ return('null') }}{%- endif -%}
+  {%- set most = namespace(key=none, n=-1) -%}
+  {%- for key, paths in groups | dictsort -%}
+    {%- if paths | length > most.n -%}{%- set most.key = key -%}{%- set most.n = paths | length -%}{%- endif -%}
+  {%- endfor -%}
+  {%- set whens = [] -%}
+  {%- for key, paths in groups | dictsort if key != most.key -%}
+    {%- do whens.append('when source_file in ' ~ sql_string_list(paths) ~ ' then ' ~ key) -%}
+  {%- endfor -%}
+  {{ return(('case ' ~ whens | join(' ') ~ ' else ' ~ most.key ~ ' end') if whens else most.key) }}
 {% endmacro %}
 
 
@@ -135,8 +196,7 @@
       (traffic_value_type's `auto`); 'integer' when there is no file. -#}
   {%- set firsts = {} -%}
   {%- for f in traffic_file_stamps() -%}
-    {%- set service = f.path.replace('\\', '/').split('/')[-3] -%}
-    {%- if service not in firsts -%}{%- do firsts.update({service: f.path}) -%}{%- endif -%}
+    {%- if f.service not in firsts -%}{%- do firsts.update({f.service: f.path}) -%}{%- endif -%}
   {%- endfor -%}
   {%- if not firsts -%}{{ return('integer') }}{%- endif -%}
   {%- set columns = ["tile_id := 'VARCHAR'"] -%}

@@ -53,6 +53,9 @@ def test_results_have_documented_keys(smoke: tuple[list[dict], Path], tmp_path: 
     for key in bench.REQUIRED_KEYS:
         assert key in stored[0], key
     assert set(stored[0]["stage_seconds"]) == set(bench.STAGES)
+    # every re-analysis timed both ways: command-line dbt and one in-process session
+    assert len(stored[0]["reanalysis"]) == len(bench.REANALYSES)
+    assert all(row["session_wall_seconds"] > 0 and row["wall_seconds"] > 0 for row in stored[0]["reanalysis"])
     files = bench.raw_files(next((work / "data").iterdir()))
     assert stored[0]["raw_bytes"] == sum(f.stat().st_size for f in files)
     assert stored[0]["raw_values"] == sum(len(line.split()) - 1 for f in files for line in f.read_text().splitlines())

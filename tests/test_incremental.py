@@ -50,11 +50,13 @@ def link_files(source: Path, target: Path, days: tuple[str, ...]) -> None:
 
 
 def loads(db: Path) -> dict[str, tuple[int, object]]:
-    """Per raw file of the tile-day table: its row count and load time."""
+    """Per raw file of the tile-day table: its row count and load time (from the load ledger, which must list the same files)."""
     con = connect(db, read_only=True)
-    rows = con.execute("select source_file, count(*), max(loaded_at) from int_traffic__tile_day_hours group by 1").fetchall()
+    rows = con.execute("select source_file, count(*) from int_traffic__tile_day_hours group by 1").fetchall()
+    ledger = dict(con.execute("select source_file, loaded_at from int_traffic__loaded_files").fetchall())
     con.close()
-    return {Path(f).name: (n, at) for f, n, at in rows}
+    assert set(ledger) == {f for f, _ in rows}
+    return {Path(f).name: (n, ledger[f]) for f, n in rows}
 
 
 def marts(db: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -85,6 +87,18 @@ def test_new_day_is_loaded_alone_and_matches_full_rebuild(tmp_path: Path, dbt_bu
     new = {k: v for k, v in second.items() if k not in first}
     assert len(new) == 3 and len({at for _, at in new.values()}) == 1  # the new day's three files, read once, together
     incremental = marts(db)
+
+    # a run that failed after landing a file's rows but before the ledger recorded it: the file is read again
+    name = "Dijon_YouTube_20190402_DL.txt"
+    con = connect(db)
+    con.execute("delete from int_traffic__loaded_files where source_file like ?", [f"%{name}"])
+    con.close()
+    built(dbt_build, root, db, tmp_path, "2019-04-03")
+    third = loads(db)
+    assert third[name][0] == second[name][0] and third[name][1] > second[name][1]
+    assert {k: v for k, v in third.items() if k != name} == {k: v for k, v in second.items() if k != name}
+    for got, want in zip(marts(db), incremental):
+        assert got.equals(want)
 
     rebuilt_db = tmp_path / "rebuilt.duckdb"
     built(dbt_build, root, rebuilt_db, tmp_path, "2019-04-03", "--full-refresh")

@@ -108,16 +108,21 @@ def build_inputs(con: duckdb.DuckDBPyConnection) -> None:
         for tile in COMMUNE_OF_TILE:
             for day in (ANOMALY_DAY, *KEPT_DAYS):
                 values = hourly(service, tile, day)
-                rows.append({"city": CITY, "service": service, "traffic_date": day, "tile_id": tile, "quarantine_reason": None,
+                rows.append({"source_file": f"{CITY}/{service}/{day}", "tile_id": tile, "quarantine_reason": None,
                              "quarter_hours": None, **{f"h{h:02d}": v for h, v in enumerate(values)},
                              "daily_dl": sum(v for v in values if v is not None)})
     # a quarantined line (e.g. a negative value) that would put tile 4 on top for Tor if it were summed
-    rows.append({"city": CITY, "service": "Tor", "traffic_date": KEPT_DAYS[0], "tile_id": 4, "quarantine_reason": "negative value",
+    rows.append({"source_file": f"{CITY}/Tor/{KEPT_DAYS[0]}", "tile_id": 4, "quarantine_reason": "negative value",
                  "quarter_hours": None, **{f"h{h:02d}": 1e9 for h in range(24)}, "daily_dl": 24e9})
     traffic = pd.DataFrame(rows)
     con.register("traffic_frame", traffic)
     con.execute("create table int_traffic__tile_day_hours as "
-                "select * replace (traffic_date::date as traffic_date, quarantine_reason::varchar as quarantine_reason) from traffic_frame")
+                "select * replace (quarantine_reason::varchar as quarantine_reason) from traffic_frame")
+    # the load ledger: one row per file, with the city, service and date the tile-day rows do not carry
+    con.execute("create table int_traffic__loaded_files (source_file varchar, city varchar, service varchar, traffic_date date, "
+                "local_day_hours integer, loaded_at timestamp)")
+    con.executemany("insert into int_traffic__loaded_files values (?, ?, ?, ?::date, 24, current_timestamp)",
+                    [(f"{CITY}/{service}/{day}", CITY, service, day) for service in SERVICES for day in (ANOMALY_DAY, *KEPT_DAYS)])
     con.execute(f"create table anomaly_days as select '*' as city, date '{ANOMALY_DAY}' as anomaly_date")
     con.execute("create table int_tiles__communes (city varchar, tile_id bigint, commune_code varchar, is_assigned boolean)")
     con.executemany("insert into int_tiles__communes values (?, ?, ?, ?)",

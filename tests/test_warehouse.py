@@ -121,8 +121,8 @@ def test_dst_file_lands_on_real_local_hours(warehouse: duckdb.DuckDBPyConnection
     first = raw.iloc[0]
     values = first.iloc[1:].to_numpy()
     row = warehouse.execute(
-        "select * from int_traffic__tile_day_hours where city = 'Lyon' and service = 'YouTube' "
-        "and traffic_date = date '2019-03-31' and tile_id = ?",
+        "select * from int_traffic__tile_day_hours inner join int_traffic__loaded_files using (source_file) "
+        "where city = 'Lyon' and service = 'YouTube' and traffic_date = date '2019-03-31' and tile_id = ?",
         [int(first.iloc[0])],
     ).df().iloc[0]
     assert row["local_day_hours"] == 23 and pd.isna(row["quarantine_reason"])

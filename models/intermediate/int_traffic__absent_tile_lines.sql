@@ -26,8 +26,8 @@ commune_days as (
 
 files as (
 
-    select distinct city, service, traffic_date, source_file
-    from tile_days
+    select city, service, traffic_date, source_file
+    from {{ ref('int_traffic__loaded_files') }}
 
 ),
 
@@ -67,15 +67,48 @@ short as (
 
 ),
 
+tile_presence as (
+
+    {#- In how many files of its city each tile has a line: a tile present in every file is absent
+        from none, so only the others are matched file by file (one grouped pass over the table). -#}
+    select files.city, tile_days.tile_id, count(*) as n_files
+    from tile_days
+    inner join files using (source_file)
+    group by files.city, tile_days.tile_id
+
+),
+
+city_files as (
+
+    select city, count(*) as n_files
+    from files
+    group by city
+
+),
+
+short_tiles as (
+
+    {#- The grid tiles of the short commune-days' communes missing from at least one file. -#}
+    select tiles.city, tiles.tile_id, tiles.commune_code
+    from (select distinct city, commune_code from short) as short_communes
+    inner join tiles
+        on tiles.city = short_communes.city
+       and tiles.commune_code is not distinct from short_communes.commune_code
+    inner join city_files on city_files.city = tiles.city
+    left join tile_presence
+        on tile_presence.city = tiles.city
+       and tile_presence.tile_id = tiles.tile_id
+    where coalesce(tile_presence.n_files, 0) < city_files.n_files
+
+),
+
 short_lines as (
 
-    {#- The lines present in the short files only (a semi join keeps the next join small). -#}
-    select tile_days.city, tile_days.service, tile_days.traffic_date, tile_days.tile_id
+    {#- The lines of those tiles only (tile ids repeat across cities; the match below is on the
+        file, so a few extra lines only widen the filter). -#}
+    select tile_days.source_file, tile_days.tile_id
     from tile_days
-    semi join short
-        on short.city = tile_days.city
-       and short.service = tile_days.service
-       and short.traffic_date = tile_days.traffic_date
+    semi join short_tiles using (tile_id)
 
 ),
 
@@ -85,19 +118,17 @@ final as (
         short.city,
         short.service,
         short.traffic_date,
-        tiles.tile_id,
-        tiles.commune_code,
+        short_tiles.tile_id,
+        short_tiles.commune_code,
         short.source_file,
         'tile absent from file' as reason
     from short
-    inner join tiles
-        on tiles.city = short.city
-       and tiles.commune_code is not distinct from short.commune_code
+    inner join short_tiles
+        on short_tiles.city = short.city
+       and short_tiles.commune_code is not distinct from short.commune_code
     anti join short_lines
-        on short_lines.city = short.city
-       and short_lines.service = short.service
-       and short_lines.traffic_date = short.traffic_date
-       and short_lines.tile_id = tiles.tile_id
+        on short_lines.source_file = short.source_file
+       and short_lines.tile_id = short_tiles.tile_id
 
 )
 

@@ -15,6 +15,12 @@ with tile_days as (
 
 ),
 
+files as (
+
+    select * from {{ ref('int_traffic__loaded_files') }}
+
+),
+
 tiles as (
 
     select * from {{ ref('int_tiles__communes') }}
@@ -24,6 +30,11 @@ tiles as (
 located as (
 
     select
+        files.city,
+        files.service,
+        files.traffic_date,
+        files.local_day_hours,
+        files.loaded_at,
         tile_days.*,
         tiles.commune_code,
         tiles.commune_city,
@@ -32,8 +43,9 @@ located as (
             case when tiles.tile_id is null then 'tile not in the city grid' end
         ) as reason
     from tile_days
+    inner join files using (source_file)
     left join tiles
-        on tiles.city = tile_days.city
+        on tiles.city = files.city
        and tiles.tile_id = tile_days.tile_id
 
 ),

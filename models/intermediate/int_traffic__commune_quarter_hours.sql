@@ -6,11 +6,19 @@
     labels them. Lines that cannot be trusted are not summed, as in int_traffic__commune_day_hours;
     tiles outside every commune are left out. -#}
 
-with tile_days as (
+with files as (
 
-    select * from {{ ref('int_traffic__tile_day_hours') }}
+    select * from {{ ref('int_traffic__loaded_files') }}
     where {{ in_dates('traffic_date', var('zero_web_adult_days')) }}
-      and quarantine_reason is null
+
+),
+
+tile_days as (
+
+    select files.city, files.service, files.traffic_date, files.local_day_hours, tile_days.*
+    from {{ ref('int_traffic__tile_day_hours') }} as tile_days
+    inner join files using (source_file)
+    where tile_days.quarantine_reason is null
 
 ),
 

@@ -5,9 +5,32 @@
     every day is kept, as the study's rule acts on commune quarter-hours, not on tiles. The tile
     means of the top-tile ranking read this view. -#}
 
-with tile_hours as (
+with tile_days as (
 
     select * from {{ ref('int_traffic__tile_day_hours') }}
+
+),
+
+files as (
+
+    select * from {{ ref('int_traffic__loaded_files') }}
+
+),
+
+tile_hours as (
+
+    {#- Each line with its file's city, service and date (the ledger). -#}
+    select
+        files.city,
+        files.service,
+        files.traffic_date,
+        tile_days.tile_id,
+        files.local_day_hours,
+        tile_days.* exclude (tile_id, source_file, quarter_hours),
+        tile_days.source_file,
+        files.loaded_at
+    from tile_days
+    inner join files using (source_file)
 
 ),
 
@@ -19,7 +42,7 @@ anomaly_days as (
 
 final as (
 
-    select tile_hours.* exclude (quarter_hours)
+    select tile_hours.*
     from tile_hours
     {%- if processing_choice('anomaly_rule') == 'drop_days' %}
     anti join anomaly_days

@@ -5,24 +5,28 @@
     on_schema_change='fail',
     pre_hook="{{ delete_vanished_traffic_files(this) }}"
 ) }}
-{#- One row per city, service, day and tile: the quarter-hours summed to the 24 local hours while
-    the data is still wide (before any unpivot). This is the only model that reads the raw traffic
-    text; everything downstream (communes, top tiles, tile series) reads this table, so the files
+{#- One row per raw file and tile (a file is one city, service and day): the quarter-hours summed
+    to the 24 local hours while the data is still wide (before any unpivot). This is the only
+    model that reads the raw traffic text; everything downstream (communes, top tiles, tile series) reads this table, so the files
     are parsed once. Every day is landed, anomaly days included: which days to drop is a choice
     made downstream (the processing profile) and can change without re-reading the text. In an
     incremental run, files already loaded are pruned as whole files; a file whose size,
-    modification time or signature (traffic_file_stamps) changed is read again and replaces its
-    rows, and the rows of a file no longer there are deleted (pre-hook). A change of the landed
+    modification time or signature (traffic_file_stamps) differs from the load ledger
+    (int_traffic__loaded_files, written after this table) is read again and replaces its rows, and
+    the rows of a file no longer there are deleted (pre-hook). Only what varies by line is landed:
+    the file's city, service, date and day length are the ledger's, joined on `source_file`
+    downstream (writing them on every line cost a fifth of the load). A change of the landed
     value type (var traffic_value_type) stops an incremental run with dbt's schema message:
     rebuild with --full-refresh (sync_all_columns was tried: DuckDB refuses the insert that follows
     the column alteration in the same run).
     A local day has 24 hours, 23 on the spring-forward day: its file holds 92 values,
     00:00-01:45 then 03:00 onwards, so from the gap hour on the values belong one hour later; the
-    hour that does not exist stays null. Nothing is shifted. Lines that cannot be trusted carry a
-    `quarantine_reason` instead of being dropped. -#}
+    hour that does not exist stays null. Nothing is shifted. The day length is the file's, known
+    at compile time (traffic_file_case), so no line joins a calendar. Lines that cannot be trusted
+    carry a `quarantine_reason` instead of being dropped. -#}
 
 {%- set gap = var('dst_gap_hour') %}
-{%- set files = traffic_files_to_read(this) %}
+{%- set files = traffic_files_to_read(traffic_load_ledger()) %}
 {%- set land = traffic_value_type().land %}
 
 with traffic as (
@@ -32,30 +36,22 @@ with traffic as (
 
 ),
 
-file_stamps as (
+dated as (
 
-    {{ traffic_file_stamps_cte(files) }}
-
-),
-
-study_days as (
-
+    {#- The file's day length (null outside the study period) and whether its quarter-hours are
+        landed, from the file list: a CASE on the path, no join. -#}
     select
-        day::date as traffic_date,
-        date_diff(
-            'hour',
-            timezone('{{ var("timezone") }}', day::timestamp),
-            timezone('{{ var("timezone") }}', (day + interval 1 day)::timestamp)
-        ) as local_day_hours
-    from range(date '{{ var("study_start") }}', date '{{ var("study_end") }}' + interval 1 day, interval 1 day) as days(day)
+        *,
+        {{ traffic_file_case(files, 'local_day_hours') }} as local_day_hours,
+        {{ traffic_file_case(files, 'quarter_hours') }} as has_quarter_hours
+    from traffic
 
 ),
 
 hours as (
 
     select
-        traffic.*,
-        study_days.local_day_hours,
+        dated.*,
         {% for h in range(24) -%}
         {%- set normal = [] -%}{%- for q in range(1, 5) -%}{%- do normal.append('v%02d' % (4 * h + q)) -%}{%- endfor -%}
         {%- if h < gap -%}
@@ -63,7 +59,7 @@ hours as (
         {%- else -%}
         {%- set shifted = [] -%}{%- for q in range(1, 5) -%}{%- do shifted.append('v%02d' % (4 * (h - 1) + q)) -%}{%- endfor %}
         case
-            when study_days.local_day_hours = 23 then {{ 'null' if h == gap else shifted | join(' + ') }}
+            when dated.local_day_hours = 23 then {{ 'null' if h == gap else shifted | join(' + ') }}
             else {{ normal | join(' + ') }}
         end as h{{ '%02d' % h }},
         {%- endif %}
@@ -71,11 +67,10 @@ hours as (
         {#- The quarter-hours themselves, in file order, on the days the zero-Web_Adult rule can
             act on (var zero_web_adult_days): that rule works at quarter-hour level. -#}
         case
-            when {{ in_dates('traffic.traffic_date', var('zero_web_adult_days')) }}
+            when dated.has_quarter_hours
                 then [{% for i in range(1, 97) %}v{{ '%02d' % i }}{{ ', ' if not loop.last }}{% endfor %}]  -- noqa: LT05
         end as quarter_hours
-    from traffic
-    left join study_days using (traffic_date)
+    from dated
 
 ),
 
@@ -123,33 +118,24 @@ checked as (
 final as (
 
     select
-        city,
-        service,
-        traffic_date,
+        source_file,
         tile_id,
-        local_day_hours,
         {% for h in range(24) -%}
         h{{ '%02d' % h }}::{{ land }} as h{{ '%02d' % h }},
         {% endfor -%}
         {% if land == 'INTEGER' -%}
         case
-            when checked.daily_dl > 2147483647
-                then error('traffic volume over the INTEGER range (a day total of ' || checked.daily_dl || ') in '
-                    || checked.source_file || ', tile ' || checked.tile_id || ': set var traffic_value_type: bigint')
-            else checked.daily_dl
+            when daily_dl > 2147483647
+                then error('traffic volume over the INTEGER range (a day total of ' || daily_dl || ') in '
+                    || source_file || ', tile ' || tile_id || ': set var traffic_value_type: bigint')
+            else daily_dl
         end as daily_dl,
         {%- else -%}
-        checked.daily_dl,
+        daily_dl,
         {%- endif %}
-        checked.quarter_hours,
-        checked.quarantine_reason,
-        checked.source_file,
-        file_stamps.source_size,
-        file_stamps.source_modified,
-        file_stamps.load_signature,
-        current_timestamp as loaded_at
+        quarter_hours,
+        quarantine_reason
     from checked
-    left join file_stamps using (source_file)
 
 )
 

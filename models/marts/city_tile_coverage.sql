@@ -9,10 +9,18 @@ with tiles as (
 
 ),
 
+files as (
+
+    select * from {{ ref('int_traffic__loaded_files') }}
+
+),
+
 tile_days as (
 
-    select * from {{ ref('int_traffic__tile_day_hours') }}
-    where quarantine_reason is null
+    select files.city, files.service, files.traffic_date, tile_days.tile_id, tile_days.daily_dl
+    from {{ ref('int_traffic__tile_day_hours') }} as tile_days
+    inner join files using (source_file)
+    where tile_days.quarantine_reason is null
 
 ),
 

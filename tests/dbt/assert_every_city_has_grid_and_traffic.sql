@@ -5,7 +5,7 @@
 
 with traffic_cities as (
 
-    select distinct city from {{ ref('int_traffic__tile_day_hours') }}
+    select distinct city from {{ ref('int_traffic__loaded_files') }}
 
 ),
 

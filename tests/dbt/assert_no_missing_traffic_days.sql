@@ -5,6 +5,10 @@
 
 {{ config(store_failures=true) }}
 
+{#- The seed is a dependency under every profile, so that the graph does not change with the
+    anomaly rule (an in-process re-analysis keeps the parsed graph: netmob_tor.session). -#}
+-- depends_on: {{ ref('anomaly_days') }}
+
 with loaded as (
 
     select distinct city, service, traffic_date

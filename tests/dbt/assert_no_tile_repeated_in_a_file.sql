@@ -33,12 +33,13 @@ suspect as (
 repeated as (
 
     {#- Only the suspect commune-days are searched line by line, to name the tile and the file. -#}
-    select tile_days.city, tile_days.service, tile_days.traffic_date, tile_days.source_file, tile_days.tile_id, count(*) as n_lines
+    select files.city, files.service, files.traffic_date, tile_days.source_file, tile_days.tile_id, count(*) as n_lines
     from {{ ref('int_traffic__tile_day_hours') }} as tile_days
+    inner join {{ ref('int_traffic__loaded_files') }} as files using (source_file)
     semi join suspect
-        on suspect.city = tile_days.city
-       and suspect.service = tile_days.service
-       and suspect.traffic_date = tile_days.traffic_date
+        on suspect.city = files.city
+       and suspect.service = files.service
+       and suspect.traffic_date = files.traffic_date
     group by all
     having count(*) > 1
 
