@@ -22,6 +22,7 @@ import resource
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -564,10 +565,16 @@ def run_scale(scale: str, cities: list[str], days: str | None, threads: list[int
     dst_files = sum(1 for p in files if dst_stamp and dst_stamp in p.name)
     runs = [measure_threads(data_root, n, work, project, scale, variables) for n in sorted(set(threads))]
     rows = runs[-1]["floor"]["rows"]
-    if rows != manifest["n_tiles"] * len(files):
-        raise AssertionError(f"floor counted {rows} lines, expected {manifest['n_tiles']} tiles x {len(files)} files")
+    # each file holds its own city's tiles; every city has the same files (services x days), so the manifest's tile
+    # count over all cities times the files of one city is the number of lines
+    per_city = Counter(p.relative_to(data_root).parts[0] for p in files)
+    if len(set(per_city.values())) != 1:
+        raise AssertionError(f"the cities hold different numbers of files: {dict(per_city)}")
+    files_per_city, dst_per_city = len(files) // len(per_city), dst_files // len(per_city)
+    if rows != manifest["n_tiles"] * files_per_city:
+        raise AssertionError(f"floor counted {rows} lines, expected {manifest['n_tiles']} tiles x {files_per_city} files per city")
     raw_bytes = sum(p.stat().st_size for p in files)
-    raw_values = rows * 96 - 4 * manifest["n_tiles"] * dst_files
+    raw_values = rows * 96 - 4 * manifest["n_tiles"] * dst_per_city
     result: dict[str, Any] = {
         "scale": scale if cities == default_cities else f"{scale} ({'+'.join(cities)})", "cities": cities,
         "days": manifest["n_days"], "n_tiles": manifest["n_tiles"],
