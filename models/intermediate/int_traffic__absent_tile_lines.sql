@@ -67,38 +67,17 @@ short as (
 
 ),
 
-tile_presence as (
-
-    {#- In how many files of its city each tile has a line: a tile present in every file is absent
-        from none, so only the others are matched file by file (one grouped pass over the table). -#}
-    select files.city, tile_days.tile_id, count(*) as n_files
-    from tile_days
-    inner join files using (source_file)
-    group by files.city, tile_days.tile_id
-
-),
-
-city_files as (
-
-    select city, count(*) as n_files
-    from files
-    group by city
-
-),
-
 short_tiles as (
 
-    {#- The grid tiles of the short commune-days' communes missing from at least one file. -#}
+    {#- The grid tiles of the short commune-days' communes. (Counting each tile's lines over the
+        city's files first, to match only tiles missing somewhere, was tried: a line repeated in one
+        file makes up for an absence from another in that count, and counting distinct files cost
+        more than this match.) -#}
     select tiles.city, tiles.tile_id, tiles.commune_code
     from (select distinct city, commune_code from short) as short_communes
     inner join tiles
         on tiles.city = short_communes.city
        and tiles.commune_code is not distinct from short_communes.commune_code
-    inner join city_files on city_files.city = tiles.city
-    left join tile_presence
-        on tile_presence.city = tiles.city
-       and tile_presence.tile_id = tiles.tile_id
-    where coalesce(tile_presence.n_files, 0) < city_files.n_files
 
 ),
 

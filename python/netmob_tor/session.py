@@ -88,8 +88,9 @@ class Session:
             args += ["--exclude-resource-type", "test", "unit_test"]
         result = self._runner_class(manifest=self.manifest).invoke(args)
         wall = time.perf_counter() - start
-        nodes = {r.node.name: float(r.execution_time) for r in (result.result.results if result.result else [])}
-        failed = [r.node.name for r in (result.result.results if result.result else []) if str(r.status) in ("error", "fail")]
+        runs = result.result.results if result.result else []
+        nodes = {r.node.name: float(r.execution_time) for r in runs}
+        failed = [r.node.name for r in runs if str(r.status) in ("error", "fail")]
         error = str(result.exception) if result.exception else (f"failed: {', '.join(failed)}" if failed else None)
         return Rebuild(success=bool(result.success), wall_seconds=wall, node_seconds=nodes, reparsed=bool(stale), error=error)
 
