@@ -1,9 +1,11 @@
 """Incremental loading follows the files: a new day is read alone and equals a full rebuild; a
 corrected file replaces its rows on a plain build; removed files and a shortened period leave no
-stale rows and marts that agree; an empty file stops the build with a message that says so."""
+stale rows and marts that agree; an empty file stops the build with a message that says so; the
+commune sums add only the changed days, and sum everything again on a new crosswalk."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -160,3 +162,103 @@ def test_corrected_removed_and_empty_files_follow_on_plain_builds(tmp_path: Path
     result = build(dbt_build, root, db, tmp_path, "2019-04-02")
     assert result.returncode != 0
     assert "empty traffic file (0 bytes)" in result.stdout and "Dijon_YouTube_20190402_DL.txt" in result.stdout
+
+
+SUM_TABLES = {"int_traffic__commune_day_hours": "city, commune_code, service, traffic_date",
+              "int_traffic__commune_quarter_hours": "city, commune_code, service, traffic_date, value_position",
+              "int_traffic__absent_tile_lines": "city, service, traffic_date, tile_id"}
+
+
+def commune_sums(db: Path) -> dict[str, pd.DataFrame]:
+    """The incremental commune sums and absent lines, without their load times (which differ between warehouses), in a stable order."""
+    con = connect(db, read_only=True)
+    out = {t: con.execute(f"select * exclude ({'loaded_at, ' if 'day' in t else ''}files_signature) from {t} order by {k}").df()
+           for t, k in SUM_TABLES.items()}
+    con.close()
+    return out
+
+
+def shrink_commune(path: Path, code: str, factor: float) -> None:
+    """Shrink one commune's polygon towards its first vertex in the commune GeoJSON (a new crosswalk)."""
+    doc = json.loads(path.read_text())
+    hits = [f for f in doc["features"] if code in {str(v) for v in f["properties"].values()}]
+    assert len(hits) == 1, f"commune {code} not found once in {path}"
+
+    def scale(ring: list) -> list:
+        x0, y0 = ring[0][:2]
+        return [[x0 + (x - x0) * factor, y0 + (y - y0) * factor] for x, y, *_ in ring]
+
+    geometry = hits[0]["geometry"]
+    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+    polygons = [[scale(ring) for ring in polygon] for polygon in polygons]
+    geometry["coordinates"] = polygons if geometry["type"] == "MultiPolygon" else polygons[0]
+    path.write_text(json.dumps(doc))
+
+
+def test_commune_sums_resum_only_changed_days_and_everything_on_a_new_crosswalk(tmp_path: Path, dbt_build) -> None:
+    full = tmp_path / "full"
+    generate(full, seed=13, cities=["Dijon"], days="2019-05-11:2019-05-12", scale=60)
+    root = tmp_path / "root"
+    root.mkdir()
+    link_days(full, root, ("20190511", "20190512"))
+    short = next(root.glob("Dijon/YouTube/20190511/*_DL.txt"))
+    lines = short.read_text().splitlines(keepends=True)
+    short.unlink()
+    short.write_text("".join(lines[20:]))  # 20 grid tiles absent from one file
+    db = tmp_path / "wh.duckdb"
+    period = {"study_start": "2019-05-11", "study_end": "2019-05-12"}
+    select = ["+commune_hour", "+commune_summary"]
+
+    def plain_build(database: Path, *extra: str) -> None:
+        result = dbt_build(root, database, tmp_path, select, period, *extra)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+    plain_build(db)
+    con = connect(db, read_only=True)
+    code = con.execute("select commune_code from int_traffic__commune_day_hours where commune_code is not null "
+                       "group by 1 order by sum(n_tiles) desc limit 1").fetchone()[0]
+    con.close()
+    assert len(commune_sums(db)["int_traffic__commune_quarter_hours"]) > 0  # 2019-05-12 is a zero-Web_Adult day
+
+    # sentinels on two days of Tor: only the day whose file changes is summed again
+    where = "service = 'Tor' and commune_code = ? and traffic_date = ?"
+    con = connect(db)
+    for day in ("2019-05-11", "2019-05-12"):
+        con.execute(f"update int_traffic__commune_day_hours set h05 = h05 + 7 where {where}", [code, day])
+    con.execute("update int_traffic__commune_quarter_hours set dl_volume = dl_volume + 7 "
+                f"where {where} and value_position = 21", [code, "2019-05-12"])
+    con.close()
+    sentinel = "select h05 from int_traffic__commune_day_hours where " + where
+    tor = next(root.glob("Dijon/Tor/20190512/*_DL.txt"))
+    os.utime(tor.resolve(), (tor.stat().st_atime, tor.stat().st_mtime + 60))  # the file is read again
+    con = connect(db, read_only=True)
+    marked = {day: con.execute(sentinel, [code, day]).fetchone()[0] for day in ("2019-05-11", "2019-05-12")}
+    quarter_sentinel = f"select dl_volume from int_traffic__commune_quarter_hours where {where} and value_position = 21"
+    marked_quarter = con.execute(quarter_sentinel, [code, "2019-05-12"]).fetchone()[0]
+    con.close()
+    plain_build(db)
+    con = connect(db, read_only=True)
+    assert con.execute(sentinel, [code, "2019-05-11"]).fetchone()[0] == marked["2019-05-11"]  # not summed again
+    assert con.execute(sentinel, [code, "2019-05-12"]).fetchone()[0] == marked["2019-05-12"] - 7  # summed again
+    assert con.execute(quarter_sentinel, [code, "2019-05-12"]).fetchone()[0] == marked_quarter - 7  # summed again
+    con.close()
+
+    # a new crosswalk sums every day again, equal to a fresh build (sentinel of 2019-05-11 gone)
+    n_tiles = "select count(*) from int_tiles__communes where commune_code = ?"
+    con = connect(db, read_only=True)
+    before = con.execute(n_tiles, [code]).fetchone()[0]
+    con.close()
+    shrink_commune(root / "communes" / "communes.geojson", code, 0.5)
+    plain_build(db)
+    fresh = tmp_path / "fresh.duckdb"
+    plain_build(fresh)
+    got, want = commune_sums(db), commune_sums(fresh)
+    for table in SUM_TABLES:
+        assert len(got[table]) == len(want[table]) > 0
+        pd.testing.assert_frame_equal(got[table], want[table], check_exact=True)
+    con = connect(db, read_only=True)
+    after = con.execute(n_tiles, [code]).fetchone()[0]
+    con.close()
+    assert 0 < after < before  # the shrunk commune lost tiles: the crosswalk did change
+    for hours, fresh_hours in zip(marts(db), marts(fresh)):
+        assert hours.equals(fresh_hours)

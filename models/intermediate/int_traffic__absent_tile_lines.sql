@@ -1,10 +1,22 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['city', 'service', 'traffic_date'],
+    on_schema_change='fail',
+    pre_hook="{{ delete_stale_traffic_rows(this, ['city', 'service', 'traffic_date']) }}"
+) }}
 {#- One row per city, service, day and grid tile absent from that day's file: a file holds one
     line per tile of the city's grid, so a tile with no line is traffic lost without a trace.
     Found on the aggregates first (a commune x day with fewer lines than the commune has tiles,
     or none), and only those commune-days are matched tile by tile, so a clean load costs a small
     join. The lines are listed in traffic_quarantine (reason `tile absent from file`) and flagged
     on their communes in commune_summary; var `absent_tile_lines` (`warn` or `error`) sets what
-    the build does. -#}
+    the build does. Incremental by file (city, service, day), like the commune sums it reads: a run
+    matches only the new or reloaded files, and every file again when the crosswalk changed
+    (traffic_incremental_sums). A file with no short commune-day has no row and costs only the
+    aggregate comparison. -#}
+
+{%- set key = ['city', 'service', 'traffic_date'] %}
 
 with tile_days as (
 
@@ -24,10 +36,18 @@ commune_days as (
 
 ),
 
+signatures as (
+
+    {{ traffic_files_signatures(key) }}
+
+),
+
 files as (
 
-    select city, service, traffic_date, source_file
-    from {{ ref('int_traffic__loaded_files') }}
+    select ledger.city, ledger.service, ledger.traffic_date, ledger.source_file, signatures.files_signature
+    from {{ ref('int_traffic__loaded_files') }} as ledger
+    inner join signatures using ({{ key | join(', ') }})
+    where {{ traffic_keys_to_build(this, key) }}
 
 ),
 
@@ -88,6 +108,7 @@ short_lines as (
     select tile_days.source_file, tile_days.tile_id
     from tile_days
     semi join short_tiles using (tile_id)
+    semi join short using (source_file)
 
 ),
 
@@ -100,7 +121,9 @@ final as (
         short_tiles.tile_id,
         short_tiles.commune_code,
         short.source_file,
-        'tile absent from file' as reason
+        'tile absent from file' as reason,
+        short.files_signature,
+        {{ traffic_grid_signature() }} as grid_signature
     from short
     inner join short_tiles
         on short_tiles.city = short.city

@@ -1,23 +1,44 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['city', 'service', 'traffic_date'],
+    on_schema_change='fail',
+    pre_hook="{{ delete_stale_traffic_rows(this, ['city', 'service', 'traffic_date']) }}"
+) }}
 {#- One row per city, commune (null = tiles outside every commune), service and day: hourly
     download volumes h00..h23 (real local hours) summed over the commune's tiles, still wide. Reads
     the tile-day table (never the raw files). Every day is summed: which days or quarter-hours the
     processing profile keeps is decided downstream (int_traffic__commune_hours), so switching
     profile needs no reload. Lines that cannot be trusted (wrong number of values, negative
     values, a day outside the study period, a tile missing from the grid) are not summed; they
-    are listed in `quarantined_lines` and surface in `traffic_quarantine`. A plain table, rebuilt
-    from the tile-day table on every run (a fraction of a second per city): it follows every
-    reloaded or deleted file without incremental bookkeeping. `commune_city` is the urban area the
-    commune belongs to (int_tiles__communes): the tile's own city, except under `commune_scope:
-    all` for a commune reached by two grids, whose rows are summed under it downstream. #}
+    are listed in `quarantined_lines` and surface in `traffic_quarantine`. Incremental, one file's
+    day at a time (a file is one city, service and day): a run sums only the days whose file is
+    new or was reloaded, drops those of vanished files, and sums everything again when the
+    tile -> commune crosswalk changed (traffic_incremental_sums). `commune_city` is the urban area
+    the commune belongs to (int_tiles__communes): the tile's own city, except under
+    `commune_scope: all` for a commune reached by two grids, whose rows are summed under it
+    downstream. -#}
+
+{%- set key = ['city', 'service', 'traffic_date'] %}
+
 with tile_days as (
 
     select * from {{ ref('int_traffic__tile_day_hours') }}
 
 ),
 
+signatures as (
+
+    {{ traffic_files_signatures(key) }}
+
+),
+
 files as (
 
-    select * from {{ ref('int_traffic__loaded_files') }}
+    select ledger.*, signatures.files_signature
+    from {{ ref('int_traffic__loaded_files') }} as ledger
+    inner join signatures using ({{ key | join(', ') }})
+    where {{ traffic_keys_to_build(this, key) }}
 
 ),
 
@@ -35,6 +56,7 @@ located as (
         files.traffic_date,
         files.local_day_hours,
         files.loaded_at,
+        files.files_signature,
         tile_days.*,
         tiles.commune_code,
         tiles.commune_city,
@@ -60,6 +82,8 @@ final as (
         traffic_date,
         any_value(local_day_hours) as local_day_hours,
         max(loaded_at) as loaded_at,
+        any_value(files_signature) as files_signature,
+        {{ traffic_grid_signature() }} as grid_signature,
         count(*) filter (where reason is null) as n_tiles,
         count(*) filter (where reason is not null) as n_quarantined_lines,
         list({'tile_id': tile_id, 'source_file': source_file, 'reason': reason}) filter (where reason is not null)

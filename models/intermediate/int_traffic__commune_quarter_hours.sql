@@ -1,21 +1,42 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['service', 'traffic_date'],
+    on_schema_change='fail',
+    pre_hook="{{ delete_stale_traffic_rows(this, ['service', 'traffic_date']) }}"
+) }}
 {#- One row per city, commune, service, day of the zero-Web_Adult rule (var zero_web_adult_days)
     and value position in the file (1-96): the quarter-hour download volume summed over the
     commune's tiles, the grain at which the study's rule acts (its notebook removed the commune x
     quarter-hour rows whose Web_Adult sum is 0). Positions are kept as in the file: on the
     spring-forward day positions 93-96 do not exist (volume null); int_traffic__commune_hours
     labels them. Lines that cannot be trusted are not summed, as in int_traffic__commune_day_hours;
-    tiles outside every commune are left out. -#}
+    tiles outside every commune are left out. Incremental by service and day (a commune reached
+    by two grids sums two cities' files under `commune_scope: all`): only the days whose files are
+    new or were reloaded are summed, and everything again when the crosswalk changed
+    (traffic_incremental_sums). -#}
 
-with files as (
+{%- set key = ['service', 'traffic_date'] %}
 
-    select * from {{ ref('int_traffic__loaded_files') }}
-    where {{ in_dates('traffic_date', var('zero_web_adult_days')) }}
+with signatures as (
+
+    {{ traffic_files_signatures(key) }}
+
+),
+
+files as (
+
+    select ledger.*, signatures.files_signature
+    from {{ ref('int_traffic__loaded_files') }} as ledger
+    inner join signatures using ({{ key | join(', ') }})
+    where {{ in_dates('ledger.traffic_date', var('zero_web_adult_days')) }}
+      and {{ traffic_keys_to_build(this, key) }}
 
 ),
 
 tile_days as (
 
-    select files.city, files.service, files.traffic_date, files.local_day_hours, tile_days.*
+    select files.city, files.service, files.traffic_date, files.local_day_hours, files.files_signature, tile_days.*
     from {{ ref('int_traffic__tile_day_hours') }} as tile_days
     inner join files using (source_file)
     where tile_days.quarantine_reason is null
@@ -38,6 +59,8 @@ summed as (
         tile_days.service,
         tile_days.traffic_date,
         any_value(tile_days.local_day_hours) as local_day_hours,
+        any_value(tile_days.files_signature) as files_signature,
+        {{ traffic_grid_signature() }} as grid_signature,
         {% for i in range(1, 97) -%}
         {{ volume_sum('tile_days.quarter_hours[%d]' % i) }} as q{{ '%02d' % i }}{{ ',' if not loop.last }}
         {% endfor %}
@@ -66,7 +89,9 @@ final as (
         traffic_date,
         local_day_hours,
         substr(position_label, 2)::integer as value_position,
-        dl_volume
+        dl_volume,
+        files_signature,
+        grid_signature
     from long
 
 )

@@ -1,0 +1,47 @@
+{#- Bookkeeping of the incremental commune sums (int_traffic__commune_day_hours,
+    int_traffic__commune_quarter_hours). Each of their rows carries the signature of the files it
+    was summed from (`files_signature`, per key of the load ledger) and of the tile -> commune
+    crosswalk (`grid_signature`). In an incremental run a pre-hook deletes every row whose
+    signatures no longer match, and the model sums the keys left without rows: a new, corrected or
+    vanished file changes only its own day's rows, a new crosswalk changes them all. -#}
+
+{% macro traffic_files_signatures(key) %}
+  {#- One row per `key` (columns of the load ledger, e.g. city, service, traffic_date) with the
+      signature of its loaded files: which files, loaded when (a reload changes `loaded_at`). -#}
+  select {{ key | join(', ') }}, sum(hash(source_file, loaded_at))::hugeint as files_signature
+  from {{ ref('int_traffic__loaded_files') }}
+  group by {{ key | join(', ') }}
+{% endmacro %}
+
+
+{% macro traffic_grid_signature() %}
+  {#- Scalar SQL: the signature of the tile -> commune crosswalk, every column of every row. -#}
+  (select sum(hash(crosswalk))::hugeint from {{ ref('int_tiles__communes') }} as crosswalk)
+{% endmacro %}
+
+
+{% macro delete_stale_traffic_rows(relation, key) %}
+  {#- Pre-hook: in an incremental run, delete the rows whose files or crosswalk changed since they
+      were summed, and those of files no longer in the ledger. -#}
+  {%- if execute and is_incremental() -%}
+    delete from {{ relation }} as summed
+    where summed.grid_signature is distinct from {{ traffic_grid_signature() }}
+       or not exists (
+           select 1
+           from ({{ traffic_files_signatures(key) }}) as current_files
+           where {% for k in key %}current_files.{{ k }} = summed.{{ k }} and {% endfor -%}
+               current_files.files_signature = summed.files_signature
+       )
+  {%- endif -%}
+{% endmacro %}
+
+
+{% macro traffic_keys_to_build(relation, key) %}
+  {#- SQL condition on a ledger row: on an incremental run, its key has no row left in `relation`
+      (after delete_stale_traffic_rows); on a full build, true. -#}
+  {%- if is_incremental() -%}
+    ({{ key | join(', ') }}) not in (select distinct {{ key | join(', ') }} from {{ relation }})
+  {%- else -%}
+    true
+  {%- endif -%}
+{% endmacro %}
