@@ -73,10 +73,25 @@ present as (
 
 ),
 
+file_ids as (
+
+    {#- A small integer per file for the tile-by-tile match: keyed on the file name, the match held
+        the names in its hash table (twice the memory, 2.0-3.2 s against 1.7 s on full Nancy). -#}
+    select
+        source_file,
+        (row_number() over (order by source_file))::integer as file_id
+    from files
+
+),
+
 short as (
 
-    select files.*, grid.commune_code
+    select
+        files.*,
+        file_ids.file_id,
+        grid.commune_code
     from files
+    inner join file_ids using (source_file)
     inner join grid using (city)
     left join present
         on present.city = files.city
@@ -105,10 +120,13 @@ short_lines as (
 
     {#- The lines of those tiles only (tile ids repeat across cities; the match below is on the
         file, so a few extra lines only widen the filter). -#}
-    select tile_days.source_file, tile_days.tile_id
+    select
+        file_ids.file_id,
+        tile_days.tile_id
     from tile_days
+    inner join file_ids using (source_file)
     semi join short_tiles using (tile_id)
-    semi join short using (source_file)
+    semi join short using (file_id)
 
 ),
 
@@ -129,7 +147,7 @@ final as (
         on short_tiles.city = short.city
        and short_tiles.commune_code is not distinct from short.commune_code
     anti join short_lines
-        on short_lines.source_file = short.source_file
+        on short_lines.file_id = short.file_id
        and short_lines.tile_id = short_tiles.tile_id
 
 )

@@ -120,6 +120,11 @@ class StudyParameters:
         return int(self.values["s_csam_sites"]) / int(self.values["s_porn_onion_sites"])
 
     @property
+    def porn_page_share(self) -> float:
+        """Share of onion pages that are pornography: porn_onion_pages / onion_pages (the release's middle factor)."""
+        return int(self.values["porn_onion_pages"]) / int(self.values["onion_pages"])
+
+    @property
     def correction_scale(self) -> float:
         """s_onion x s_csam: c = correction_scale x rho' (the published correction), the largest c."""
         return self.s_onion * self.s_csam
@@ -221,3 +226,8 @@ def sv_mean_with_fallback_column() -> str:
 def sv_reference_column() -> str:
     """commune_summary's sexual-violence rate of sv_reference_year, commune values only."""
     return "sexual_violence_rate_reference_year"
+
+
+def sv_reference_with_fallback_column() -> str:
+    """The rate of sv_reference_year with the department's rate where the commune's is not published."""
+    return "sexual_violence_rate_reference_year_with_fallback"
