@@ -59,7 +59,8 @@ RELEASE_COLUMNS: dict[str, str] = {
     "log_yt_per_1000": "ln(yt_per_1000) (the original held ln(YouTube) x 1000 / pop).",
     "log_wa_per_1000": "ln(wa_per_1000) (likewise corrected).",
     "log_tor_per_1000": "ln(tor_per_1000) (likewise corrected).",
-    "sv_19": "Recorded victims of sexual violence per 1000 inhabitants, reference year, with the department's rate where the commune's is not published.",
+    "sv_19": ("Recorded victims of sexual violence per 1000 inhabitants, reference year, with the department's rate "
+              "where the commune's is not published."),
     "sv_17_21": "The same, mean over the study's years, with the department fallback.",
     "sv_com_19": "The reference year's rate, commune values only (empty where not published).",
     "sv_com_17_21": "The mean over the study's years, commune values only (empty where not published): Table 2's outcome.",
