@@ -45,3 +45,19 @@
     true
   {%- endif -%}
 {% endmacro %}
+
+
+{% macro traffic_incremental_config(key=none) %}
+  {#- The config of the models kept in step with the raw files, as keyword arguments of config():
+      incremental, delete+insert on `key`, stopping on a schema change (rebuild with
+      --full-refresh). Without `key`, one row set per file (the tile-day table and its ledger):
+      keyed on source_file, vanished files deleted first. With `key` (columns of the load ledger),
+      the rows built from the ledger: stale rows deleted first (delete_stale_traffic_rows). -#}
+  {%- if key is none -%}
+    {%- set unique_key, hook = 'source_file', '{{ delete_vanished_traffic_files(this) }}' -%}
+  {%- else -%}
+    {%- set unique_key, hook = key, '{{ delete_stale_traffic_rows(this, ' ~ (key | tojson) ~ ') }}' -%}
+  {%- endif -%}
+  {{ return({'materialized': 'incremental', 'incremental_strategy': 'delete+insert', 'unique_key': unique_key,
+             'on_schema_change': 'fail', 'pre_hook': hook}) }}
+{% endmacro %}

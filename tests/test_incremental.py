@@ -178,20 +178,18 @@ def commune_sums(db: Path) -> dict[str, pd.DataFrame]:
     return out
 
 
-def shrink_commune(path: Path, code: str, factor: float) -> None:
-    """Shrink one commune's polygon towards its first vertex in the commune GeoJSON (a new crosswalk)."""
+def swap_communes(path: Path, a: str, b: str) -> None:
+    """Swap two communes' polygons in the commune GeoJSON (a new crosswalk in which every commune keeps tiles)."""
     doc = json.loads(path.read_text())
-    hits = [f for f in doc["features"] if code in {str(v) for v in f["properties"].values()}]
-    assert len(hits) == 1, f"commune {code} not found once in {path}"
-
-    def scale(ring: list) -> list:
-        x0, y0 = ring[0][:2]
-        return [[x0 + (x - x0) * factor, y0 + (y - y0) * factor] for x, y, *_ in ring]
-
-    geometry = hits[0]["geometry"]
-    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
-    polygons = [[scale(ring) for ring in polygon] for polygon in polygons]
-    geometry["coordinates"] = polygons if geometry["type"] == "MultiPolygon" else polygons[0]
+    found = {}
+    for feature in doc["features"]:
+        codes = {str(v) for v in feature["properties"].values()}
+        for code in (a, b):
+            if code in codes:
+                found.setdefault(code, []).append(feature)
+    assert all(len(found.get(c, [])) == 1 for c in (a, b)), f"communes {a}, {b} not found once each in {path}"
+    fa, fb = found[a][0], found[b][0]
+    fa["geometry"], fb["geometry"] = fb["geometry"], fa["geometry"]
     path.write_text(json.dumps(doc))
 
 
@@ -215,8 +213,9 @@ def test_commune_sums_resum_only_changed_days_and_everything_on_a_new_crosswalk(
 
     plain_build(db)
     con = connect(db, read_only=True)
-    code = con.execute("select commune_code from int_traffic__commune_day_hours where commune_code is not null "
-                       "group by 1 order by sum(n_tiles) desc limit 1").fetchone()[0]
+    code, other = [r[0] for r in con.execute(
+        "select commune_code from int_tiles__communes where commune_code is not null "
+        "group by 1 order by count(*) desc, commune_code limit 2").fetchall()]
     con.close()
     assert len(commune_sums(db)["int_traffic__commune_quarter_hours"]) > 0  # 2019-05-12 is a zero-Web_Adult day
 
@@ -244,11 +243,11 @@ def test_commune_sums_resum_only_changed_days_and_everything_on_a_new_crosswalk(
     con.close()
 
     # a new crosswalk sums every day again, equal to a fresh build (sentinel of 2019-05-11 gone)
-    n_tiles = "select count(*) from int_tiles__communes where commune_code = ?"
+    tiles_of = "select list(tile_id order by tile_id) from int_tiles__communes where commune_code = ?"
     con = connect(db, read_only=True)
-    before = con.execute(n_tiles, [code]).fetchone()[0]
+    before = con.execute(tiles_of, [other]).fetchone()[0]
     con.close()
-    shrink_commune(root / "communes" / "communes.geojson", code, 0.5)
+    swap_communes(root / "communes" / "communes.geojson", code, other)
     plain_build(db)
     fresh = tmp_path / "fresh.duckdb"
     plain_build(fresh)
@@ -257,8 +256,8 @@ def test_commune_sums_resum_only_changed_days_and_everything_on_a_new_crosswalk(
         assert len(got[table]) == len(want[table]) > 0
         pd.testing.assert_frame_equal(got[table], want[table], check_exact=True)
     con = connect(db, read_only=True)
-    after = con.execute(n_tiles, [code]).fetchone()[0]
+    after = con.execute(tiles_of, [code]).fetchone()[0]
     con.close()
-    assert 0 < after < before  # the shrunk commune lost tiles: the crosswalk did change
+    assert after == before  # the commune now holds the other's tiles: the crosswalk did change
     for hours, fresh_hours in zip(marts(db), marts(fresh)):
         assert hours.equals(fresh_hours)

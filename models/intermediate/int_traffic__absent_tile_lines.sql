@@ -1,10 +1,4 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key=['city', 'service', 'traffic_date'],
-    on_schema_change='fail',
-    pre_hook="{{ delete_stale_traffic_rows(this, ['city', 'service', 'traffic_date']) }}"
-) }}
+{{ config(**traffic_incremental_config(['city', 'service', 'traffic_date'])) }}
 {#- One row per city, service, day and grid tile absent from that day's file: a file holds one
     line per tile of the city's grid, so a tile with no line is traffic lost without a trace.
     Found on the aggregates first (a commune x day with fewer lines than the commune has tiles,

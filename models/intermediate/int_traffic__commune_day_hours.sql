@@ -1,10 +1,4 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key=['city', 'service', 'traffic_date'],
-    on_schema_change='fail',
-    pre_hook="{{ delete_stale_traffic_rows(this, ['city', 'service', 'traffic_date']) }}"
-) }}
+{{ config(**traffic_incremental_config(['city', 'service', 'traffic_date'])) }}
 {#- One row per city, commune (null = tiles outside every commune), service and day: hourly
     download volumes h00..h23 (real local hours) summed over the commune's tiles, still wide. Reads
     the tile-day table (never the raw files). Every day is summed: which days or quarter-hours the

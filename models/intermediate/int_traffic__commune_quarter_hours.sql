@@ -1,10 +1,4 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key=['service', 'traffic_date'],
-    on_schema_change='fail',
-    pre_hook="{{ delete_stale_traffic_rows(this, ['service', 'traffic_date']) }}"
-) }}
+{{ config(**traffic_incremental_config(['service', 'traffic_date'])) }}
 {#- One row per city, commune, service, day of the zero-Web_Adult rule (var zero_web_adult_days)
     and value position in the file (1-96): the quarter-hour download volume summed over the
     commune's tiles, the grain at which the study's rule acts (its notebook removed the commune x

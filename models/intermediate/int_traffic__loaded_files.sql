@@ -1,10 +1,4 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='source_file',
-    on_schema_change='fail',
-    pre_hook="{{ delete_vanished_traffic_files(this) }}"
-) }}
+{{ config(**traffic_incremental_config()) }}
 {#- One row per raw traffic file in the tile-day table: the load ledger. The file's city, service
     and date (from its path), its local day length and whether its quarter-hours were landed, and
     the size, modification time and signature it was loaded with (traffic_file_stamps). Built

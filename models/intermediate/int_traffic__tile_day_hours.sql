@@ -1,10 +1,4 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='source_file',
-    on_schema_change='fail',
-    pre_hook="{{ delete_vanished_traffic_files(this) }}"
-) }}
+{{ config(**traffic_incremental_config()) }}
 {#- One row per raw file and tile (a file is one city, service and day): the quarter-hours summed
     to the 24 local hours while the data is still wide (before any unpivot). This is the only
     model that reads the raw traffic text; everything downstream (communes, top tiles, tile series) reads this table, so the files
