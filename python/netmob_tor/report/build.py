@@ -17,7 +17,7 @@ import pandas as pd
 from netmob_tor import CAUTION, __version__, loaders
 from netmob_tor.analysis.regressions import CPC, CPC_LAGGED, SV
 from netmob_tor.params import StudyParameters, study_parameters
-from netmob_tor.report import data, figures, tables
+from netmob_tor.report import data, figures, interactive_map, tables
 from netmob_tor.report.page import PAGE_CSS, Parameters, parameters_table
 
 # Marts the report is built from; without them the matching sections say what is missing.
@@ -212,11 +212,12 @@ def _temporal(con: duckdb.DuckDBPyConnection, present: set[str], images: Path) -
 
 
 def _maps(con: duckdb.DuckDBPyConnection, present: set[str], images: Path, threshold: int) -> str:
-    """One choropleth of cpc per 1000 per urban area, small populations hatched."""
+    """The interactive choropleth (report.interactive_map), then one static choropleth per urban area, small populations hatched."""
     if not {"commune_summary", "commune_boundaries"} <= present:
         return _missing([n for n in ("commune_summary", "commune_boundaries") if n not in present])
     shapes = loaders.commune_shapes(con)
-    parts = ['<div class="maps">']
+    parts = [_guard(lambda: interactive_map.render(shapes, loaders.commune_cpc_intervals(con, present), threshold), "The interactive map"),
+             '<div class="maps">']
     for city, communes in shapes.groupby("city", sort=True):
         slug = "".join(ch if ch.isalnum() else "_" for ch in city)
         path = figures.city_choropleth(communes, city, threshold, images / f"map_{slug}.png")
