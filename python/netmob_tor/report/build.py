@@ -124,8 +124,8 @@ def _table4(con: duckdb.DuckDBPyConnection, present: set[str], top_tile_share: f
     else:
         parts.append(
             "<p>Table 4: no place category reaches the minimum number of places inside the top tiles of any "
-            "service in this warehouse (on a coarse grid, such as the embedded one that keeps one tile in 400, few "
-            "places fall inside the top tiles); the counts below show what was found.</p>"
+            "service in this warehouse (on a coarse grid that keeps few tiles, few places may fall inside the top "
+            "tiles); the counts below show what was found.</p>"
         )
     if counts is not None and len(counts):
         parts.append(tables.top_tile_counts(counts))
