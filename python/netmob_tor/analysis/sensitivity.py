@@ -35,9 +35,8 @@ from netmob_tor.paths import project_root
 
 SCHEMA_SUFFIX = "sensitivity"
 SCHEMA = f"main_{SCHEMA_SUFFIX}"
-# The models a processing choice can change, up to commune_summary (controls once, for the schema).
-SELECT = ("int_traffic__kept_tile_days+,+commune_summary", "int_traffic__commune_hours+,+commune_summary",
-          "int_communes__controls+,+commune_summary")
+# The first build: every model reading a processing choice (all read `processing_profile`), up to commune_summary.
+FIRST_BUILD_VARS = {"processing_profile"}
 PREDICTOR = "log_cpc_per_1000"
 COLUMNS = ["commune_code", "population", OUTCOME, PREDICTOR, LAGGED_PREDICTOR, "cpc_per_1000", "cpc_tor_lagged_per_1000",
            "c", "c_tor_lagged", "is_rho_floored", "rho_tor_lagged"]
@@ -109,33 +108,41 @@ def row_figures(summary: pd.DataFrame, lagged: bool, study: pd.DataFrame | None,
             "ci_high": high, "mean_c": float(summary[c].mean()), "n_floored": int(floored.sum()), "ranking_rho_vs_study": ranking}
 
 
+def build_order(needed: list[dict[str, Any]], cost: Callable[[str], int]) -> list[dict[str, Any]]:
+    """The builds in an order that groups equal values of the costly vars (those that rebuild the most models),
+    so that each costly stage changes as few times as possible between consecutive builds."""
+    names = sorted({n for variables in needed for n in variables}, key=lambda n: (-cost(n), n))
+    return sorted(needed, key=lambda variables: tuple(repr(variables.get(n)) for n in names))
+
+
 def sensitivity_table(build: Callable[[dict[str, Any]], pd.DataFrame], settings: dict[str, Any],
-                      replicates: int | None = None) -> pd.DataFrame:
-    """The table, from `build(vars) -> commune_summary of the study communes` (called once per distinct vars).
+                      replicates: int | None = None, cost: Callable[[str], int] | None = None) -> pd.DataFrame:
+    """The table, from `build(vars) -> commune_summary of the study communes` (called once per distinct vars,
+    in build_order when `cost` says what each var's change costs).
 
     Rows: the study profile, each single variation, then each pair whose effect on rho departs from the
     sum of the two single effects by more than `sensitivity_interaction_threshold`.
     """
     replicates = int(replicates or settings["sensitivity_bootstrap_replicates"])
     threshold = float(settings["sensitivity_interaction_threshold"])
-    cache: dict[str, pd.DataFrame] = {}
+    singles = variations(settings)
+    paired = pairs(singles)
+    needed = [{}, *(v.vars for v in singles), *({**a.vars, **b.vars} for a, b in paired)]
+    distinct = list({repr(sorted(v.items())): v for v in needed}.values())
+    cache = {repr(sorted(v.items())): build(v) for v in (build_order(distinct, cost) if cost else distinct)}
 
     def summary_for(variables: dict[str, Any]) -> pd.DataFrame:
-        key = repr(sorted(variables.items()))
-        if key not in cache:
-            cache[key] = build(variables)
-        return cache[key]
+        return cache[repr(sorted(variables.items()))]
 
     study = summary_for({})
     rows = [{"kind": "study profile", "label": "study profile", "choices": "", **row_figures(study, False, study, replicates)}]
-    singles = variations(settings)
     base_rho = rows[0]["rho"]
     delta: dict[str, float] = {}
     for v in singles:
         figures = row_figures(summary_for(v.vars), v.lagged, study, replicates)
         delta[v.key] = figures["rho"] - base_rho
         rows.append({"kind": "one choice", "label": v.label, "choices": v.key, **figures})
-    for a, b in pairs(singles):
+    for a, b in paired:
         joint = summary_for({**a.vars, **b.vars})
         expected = delta[a.key] + delta[b.key]
         interaction = row_figures(joint, a.lagged or b.lagged, None, 0)["rho"] - base_rho - expected
@@ -148,6 +155,39 @@ def sensitivity_table(build: Callable[[dict[str, Any]], pd.DataFrame], settings:
     table["is_study_profile"] = table["kind"] == "study profile"
     table["row_number"] = np.arange(1, len(table) + 1)
     return table.reindex(columns=RESULT_COLUMNS)
+
+
+def descendants(manifest: Any, models: set[str]) -> set[str]:
+    """The models downstream of `models` (names), themselves included."""
+    parents = {n.name: {manifest.nodes[p].name for p in n.depends_on.nodes if p in manifest.nodes}
+               for n in manifest.nodes.values() if n.resource_type == "model"}
+    found = set(models)
+    while True:
+        more = {m for m, ps in parents.items() if m not in found and ps & found}
+        if not more:
+            return found
+        found |= more
+
+
+def models_using(manifest: Any, names: set[str]) -> set[str]:
+    """Models whose SQL, or a macro it calls (transitively), reads one of the vars `names`: `var('name'` or
+    `processing_choice('name')` written out (a macro that reads a var by a variable name reads no var here)."""
+    quoted = [pattern.format(n) for n in names for pattern in ("var('{}'", 'var("{}"', "processing_choice('{}')")]
+
+    def macro_uses(uid: str, seen: set[str]) -> bool:
+        if uid in seen or uid not in manifest.macros:
+            return False
+        seen.add(uid)
+        macro = manifest.macros[uid]
+        return any(q in macro.macro_sql for q in quoted) or any(macro_uses(m, seen) for m in macro.depends_on.macros)
+
+    return {node.name for node in manifest.nodes.values() if node.resource_type == "model"
+            and (any(q in node.raw_code for q in quoted) or any(macro_uses(m, set()) for m in node.depends_on.macros))}
+
+
+def rebuild_selection(manifest: Any, changed: set[str]) -> list[str]:
+    """What a change of the vars `changed` rebuilds: each model naming one of them, and what follows it up to commune_summary."""
+    return sorted(f"{model}+,+commune_summary" for model in models_using(manifest, changed))
 
 
 def session_vars(con: Any) -> dict[str, Any]:
@@ -174,16 +214,29 @@ def run(database: Path, replicates: int | None = None) -> pd.DataFrame:
     try:
         with Session(base, dbt_args=["--target-path", "target/sensitivity"]) as session:
 
+            built: dict[str, Any] | None = None  # the vars the sensitivity schema holds now
+
             def build(variables: dict[str, Any]) -> pd.DataFrame:
-                done = session.build(list(SELECT), variables)
-                if not done.success:
-                    raise RuntimeError(f"sensitivity build with {variables} failed: {done.error}")
+                nonlocal built
+                if built is None:
+                    select = rebuild_selection(session.manifest, FIRST_BUILD_VARS)
+                else:
+                    changed = {k for k in set(built) | set(variables) if built.get(k) != variables.get(k)}
+                    select = rebuild_selection(session.manifest, changed) if changed else []
+                if select:
+                    done = session.build(select, variables)
+                    built = dict(variables)
+                    if not done.success:
+                        raise RuntimeError(f"sensitivity build with {variables} failed: {done.error}")
                 DuckDBConnectionManager.close_all_connections()  # one writer per file: let this process read it
                 with connect(copy, read_only=True) as con:
                     use_schema(con, SCHEMA)
                     return loaders.commune_summary(con, COLUMNS)
 
-            return sensitivity_table(build, settings, replicates)
+            def cost(name: str) -> int:
+                return len(descendants(session.manifest, models_using(session.manifest, {name})))
+
+            return sensitivity_table(build, settings, replicates, cost)
     finally:
         os.chdir(cwd)
         if previous is None:
