@@ -24,6 +24,7 @@ SETTINGS = {
         {"choice": "last", "label": "swap the last two", "vars": {"b": 1}},
         {"choice": "tor_lag", "label": "Tor lagged (tor_lag_hours)", "predictor": "lagged"},
         {"choice": "bundle", "label": "not paired", "vars": {"d": 1}, "pairs": False},
+        {"choice": "other", "label": "not with the lag", "vars": {"e": 1}, "not_with": ["tor_lag"]},
     ],
     "s_onion": 0.011,
     "s_onion_scenarios": [0.011, 0.05],
@@ -69,8 +70,8 @@ def result() -> tuple[pd.DataFrame, list[dict[str, Any]]]:
 def test_rows_and_hand_worked_figures(result: tuple[pd.DataFrame, list[dict[str, Any]]]) -> None:
     table = result[0].set_index("label")
     one_swap = 1 - 6 * 2 / 210
-    assert list(table.index[:6]) == ["study profile", "swap the first two", "swap the last two", "Tor lagged 2 h",
-                                     "not paired", "s_onion 0.05"]
+    assert list(table.index[:7]) == ["study profile", "swap the first two", "swap the last two", "Tor lagged 2 h",
+                                     "not paired", "not with the lag", "s_onion 0.05"]
     assert table.loc["study profile", "rho"] == pytest.approx(1.0)
     assert table.loc["swap the first two", "rho"] == pytest.approx(one_swap)
     assert table.loc["swap the first two", "delta_rho"] == pytest.approx(one_swap - 1)
@@ -98,6 +99,7 @@ def test_each_distinct_build_runs_once(result: tuple[pd.DataFrame, list[dict[str
     assert len(keys) == len(set(keys))
     assert {} in calls and {"a": 1, "b": 1} in calls and {"a": 1, "s_onion": 0.05} in calls
     assert not any("d" in c and len(c) > 1 for c in calls)
+    assert {"a": 1, "e": 1} in calls  # `not with the lag` pairs with the others
 
 
 def test_bootstrap_interval_brackets_the_estimate() -> None:
@@ -115,3 +117,11 @@ def test_build_order_changes_the_costly_var_once() -> None:
     values = [v.get("a") for v in order]
     assert sum(x != y for x, y in zip(values, values[1:])) == 1
     assert sorted(map(repr, order)) == sorted(map(repr, needed))
+
+
+def test_pairs_respect_pairs_false_and_not_with() -> None:
+    labels = {(a.label, b.label) for a, b in sensitivity.pairs(sensitivity.variations(SETTINGS))}
+    assert ("swap the first two", "not with the lag") in labels
+    assert not any("not paired" in pair for pair in labels)
+    assert ("Tor lagged 2 h", "not with the lag") not in labels
+    assert ("swap the first two", "Tor lagged 2 h") in labels

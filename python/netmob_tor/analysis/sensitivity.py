@@ -54,6 +54,7 @@ class Variation:
     vars: dict[str, Any] = field(default_factory=dict)
     lagged: bool = False
     pairs: bool = True
+    not_with: frozenset[str] = frozenset()
 
     @property
     def key(self) -> str:
@@ -68,7 +69,7 @@ def variations(settings: dict[str, Any]) -> list[Variation]:
     for entry in settings.get("sensitivity_variations") or []:
         label = str(entry["label"]).replace("(tor_lag_hours)", f"{settings['tor_lag_hours']} h")
         out.append(Variation(entry["choice"], label, dict(entry.get("vars") or {}), entry.get("predictor") == "lagged",
-                             bool(entry.get("pairs", True))))
+                             bool(entry.get("pairs", True)), frozenset(entry.get("not_with") or ())))
     for value in settings.get("s_onion_scenarios") or []:
         if float(value) != float(settings["s_onion"]):
             out.append(Variation("s_onion", f"s_onion {value}", {"s_onion": value}))
@@ -76,9 +77,10 @@ def variations(settings: dict[str, Any]) -> list[Variation]:
 
 
 def pairs(singles: Sequence[Variation]) -> list[tuple[Variation, Variation]]:
-    """Pairs of rows that change different choices through different vars (both open to pairing)."""
+    """Pairs of rows that change different choices through different vars (both open to pairing, neither excluding the other)."""
     return [(a, b) for a, b in itertools.combinations(singles, 2)
-            if a.pairs and b.pairs and a.choice != b.choice and not set(a.vars) & set(b.vars) and not (a.lagged and b.lagged)]
+            if a.pairs and b.pairs and a.choice != b.choice and not set(a.vars) & set(b.vars) and not (a.lagged and b.lagged)
+            and a.choice not in b.not_with and b.choice not in a.not_with]
 
 
 def bootstrap_interval(x: np.ndarray, y: np.ndarray, replicates: int, seed: int = SEED, level: float = LEVEL) -> tuple[float, float]:
@@ -196,13 +198,14 @@ def session_vars(con: Any) -> dict[str, Any]:
     return {**{k: v for k, v in recorded.items() if v is not None}, "profile_schema": SCHEMA_SUFFIX}
 
 
-def run(database: Path, replicates: int | None = None) -> pd.DataFrame:
-    """Build every row in a session on a private copy of `database`, and return the table (the copy is removed)."""
+def run(database: Path, replicates: int | None = None, settings: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Build every row in a session on a private copy of `database`, and return the table (the copy is removed);
+    `settings` overrides dbt_project.yml's sensitivity vars (tests)."""
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 
     from netmob_tor.session import Session
 
-    settings = project_vars()
+    settings = {**project_vars(), **(settings or {})}
     with connect(database, read_only=True) as con:
         base = session_vars(con)
     copy = database.with_name(f"{database.name}.{SCHEMA_SUFFIX}-{os.getpid()}")
