@@ -34,6 +34,7 @@ analyze: build
 	$(BIN)/netmob-tor analyze --schema main_preprint
 	$(BIN)/netmob-tor analyze --source released
 	$(BIN)/netmob-tor profiles
+	$(BIN)/netmob-tor sensitivity
 
 test: lint build chromium
 	$(BIN)/netmob-tor validate

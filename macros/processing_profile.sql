@@ -8,12 +8,14 @@
           'dst_day_labels': 'position',
           'population_source': 'study',
           'district_controls': 'missing',
+          'published_rho': 'pearson',
       },
       'corrected': {
           'anomaly_rule': 'drop_days',
           'dst_day_labels': 'local_time',
           'population_source': 'communes',
           'district_controls': 'parent',
+          'published_rho': 'pearson',
       },
   }) }}
 {% endmacro %}
@@ -26,6 +28,7 @@
       'population_source': ['study', 'communes'],
       'district_controls': ['missing', 'parent'],
       'correction': ['published', 'preprint'],
+      'published_rho': ['pearson', 'spearman', 'youtube_differenced'],
   }) }}
 {% endmacro %}
 

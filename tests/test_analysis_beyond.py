@@ -6,7 +6,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from netmob_tor.analysis.bootstrap import day_draws, percentile_interval
+from netmob_tor.analysis.bootstrap import cpc_intervals, day_draws, derived_rates, percentile_interval, rho_intervals
 from netmob_tor.analysis.mixed import random_intercept_models
 from netmob_tor.analysis.regressions import CPC, SV, ModelSpec
 from netmob_tor.analysis.spatial import morans_i, neighbour_weights, permutation_test
@@ -69,6 +69,27 @@ def test_day_draws_deterministic_with_replacement() -> None:
     assert len(a) == 500 and a.groupby("replicate").size().eq(10).all()
     assert (a.groupby("replicate")["traffic_date"].nunique() < 10).any()  # some day drawn twice
     np.testing.assert_allclose(percentile_interval(np.arange(101.0), 0.9), (5.0, 95.0))
+
+
+def test_cpc_per_1000_interval_hand_worked() -> None:
+    """Commune A, 500 inhabitants, c = 2 rho (0.01 where rho < 0): replicates give cpc per 1000 of 200, 400 and 20.
+
+    rho 0.5, Tor 100 -> c 1, cpc 100 -> 200 per 1000; rho 0.25, Tor 400 -> c 0.5, cpc 200 -> 400;
+    rho -0.2, Tor 1000 -> c 0.01, cpc 10 -> 20. The 50% percentile interval of [20, 200, 400]
+    (linear quantiles 0.25 and 0.75) is 110 to 300. Commune B's only replicate has no rho: no interval.
+    """
+    replicates = pd.DataFrame({
+        "replicate": [1, 2, 3, 1], "commune_code": ["A", "A", "A", "B"], "rho": [0.5, 0.25, -0.2, np.nan],
+        "tor_dl": [100.0, 400.0, 1000.0, 5.0], "web_adult_dl": 1.0, "youtube_dl": 1.0,
+    })
+    summary = pd.DataFrame({"commune_code": ["A", "B"], "city": "X", "population": [500, 100], "rho": [0.4, 0.1]})
+    rates = derived_rates(replicates, summary, scale=2.0, c_floor=0.01, log_floor=1e-6)
+    np.testing.assert_allclose(rates.loc[rates["commune_code"] == "A", "cpc_per_1000"], [200.0, 400.0, 20.0])
+    cpc = cpc_intervals(rates, level=0.5).set_index("commune_code")
+    np.testing.assert_allclose(cpc.loc["A"].to_numpy(), [110.0, 300.0])
+    assert cpc.loc["B"].isna().all()
+    table = rho_intervals(replicates, summary, 3, level=0.5, cpc=cpc.reset_index()).set_index("commune_code")
+    assert table.loc["A", "cpc_per_1000_ci_low"] == 110.0 and table.loc["A", "cpc_per_1000_ci_high"] == 300.0
 
 
 def test_bootstrap_corr_equals_moments_and_brackets_rho(warehouse: duckdb.DuckDBPyConnection) -> None:

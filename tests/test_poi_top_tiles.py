@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import jinja2
@@ -19,6 +20,7 @@ import pytest
 import yaml
 
 from netmob_tor.duck import connect
+from netmob_tor.params import defaults
 from netmob_tor.paths import project_root
 
 CITY = "Testville"
@@ -256,3 +258,65 @@ def test_table4_has_no_tile_ids_or_geometry(modelled: duckdb.DuckDBPyConnection)
     """The mart meant for the report carries counts and averages only."""
     columns = [r[0] for r in modelled.execute("describe poi_top_tiles").fetchall()]
     assert not [c for c in columns if "tile_id" in c or "geom" in c or c in ("x", "y", "lon", "lat")]
+
+
+# --------------------------------------------------------------------------- the embedded default
+
+def raw_places_in_top_tiles(data_root: Path, top_tiles: pd.DataFrame) -> pd.DataFrame:
+    """Service, category and tile of each raw place (overture/places.parquet) lying in a top tile of
+    the raw grid files, found here with the generator's files only (not the warehouse's place models)."""
+    con = connect(threads=1)
+    con.register("top_tiles", top_tiles[["service", "city", "tile_id"]])
+    found = con.execute(
+        f"""
+        with grid as (
+            select regexp_extract(filename, '([^/\\\\]+)\\.geojson$', 1) as city,
+                   f.properties.tile_id::bigint as tile_id, ST_GeomFromGeoJSON(f.geometry) as geom
+            from (select filename, unnest(features) as f
+                  from read_json('{data_root / "grid" / "*.geojson"}', filename = true, format = 'auto',
+                                 maximum_object_size = 268435456,
+                                 columns = {{'features': 'STRUCT(properties STRUCT(tile_id BIGINT), geometry JSON)[]'}}))
+        ),
+        places as (
+            select id, categories.main as category, ST_GeomFromWKB(geometry) as geom
+            from read_parquet('{data_root / "overture" / "places.parquet"}')
+        )
+        select t.service, t.city, t.tile_id, p.id, p.category
+        from top_tiles t
+        join grid g using (city, tile_id)
+        join places p on ST_Intersects(g.geom, p.geom)
+        """
+    ).df()
+    n_ids = con.execute(f"select count(*) - count(distinct id) from read_parquet('{data_root / 'overture' / 'places.parquet'}')").fetchone()[0]
+    con.close()
+    assert n_ids == 0, "place ids repeat: this check assumes one row per place"
+    return found
+
+
+def test_table4_is_ranked_on_the_embedded_default(warehouse: duckdb.DuckDBPyConnection, data_root: Path) -> None:
+    """On the embedded default the synthetic places follow the traffic, so every service ranks
+    several categories with at least poi_min_per_category places; counts and means agree with a
+    pandas recount of the raw places inside the top tiles."""
+    study = defaults()
+    table4 = warehouse.execute("select * from poi_top_tiles order by service, category_rank").df()
+    top = warehouse.execute("select service, city, tile_id, scaled_mean_daily_dl from int_tiles__top_traffic").df()
+    assert set(table4["service"]) == set(SERVICES)
+    for service, ranked in table4.groupby("service"):
+        assert len(ranked) >= 5, service
+        assert ranked["category_rank"].tolist() == list(range(1, len(ranked) + 1)), service
+        assert ranked["mean_traffic_per_place"].is_monotonic_decreasing, service
+        assert len(set(ranked["category"]) & set(study.poi_categories)) >= 3, service
+    assert (table4["n_places"] >= study.poi_min_per_category).all()
+
+    found = raw_places_in_top_tiles(data_root, top)
+    found["n_in_tile"] = found.groupby(["service", "city", "tile_id"])["id"].transform("size")
+    found = found.merge(top, on=["service", "city", "tile_id"])
+    found["per_place"] = found["scaled_mean_daily_dl"] / found["n_in_tile"]
+    expected = found.groupby(["service", "category"]).agg(
+        n_places=("id", "size"), mean_traffic_per_place=("per_place", "mean")).reset_index()
+    expected = expected[expected["n_places"] >= study.poi_min_per_category]
+    merged = expected.merge(table4, on=["service", "category"], how="outer", indicator=True, suffixes=("", "_mart"))
+    assert (merged["_merge"] == "both").all(), merged.loc[merged["_merge"] != "both", ["service", "category", "_merge"]]
+    assert (merged["n_places"] == merged["n_places_mart"]).all()
+    pd.testing.assert_series_equal(merged["mean_traffic_per_place"], merged["mean_traffic_per_place_mart"],
+                                   check_names=False, rtol=1e-9)

@@ -2,6 +2,9 @@
 
 Every image must load, every table must have rows, and the page text must hold no tile id and no
 coordinate. The browser check is itself checked on a page with a broken image and an empty table.
+The interactive map must draw every commune of the urban area picked in its list, and pointing at a
+commune must show that commune's figures as the marts hold them (and on hand-made communes, as
+worked out by hand); its polygons live only inside <script> elements.
 """
 
 from __future__ import annotations
@@ -17,23 +20,54 @@ import duckdb
 import pytest
 
 from netmob_tor import CAUTION
+from netmob_tor.params import study_parameters
 from netmob_tor.paths import default_data_root
 from netmob_tor.report import build_report, describe_data_source
+from netmob_tor.report.interactive_map import render as render_map
+from netmob_tor.report.tables import fmt
 
 CHECK_SCRIPT = """
 <script>
+// The interactive map (report.interactive_map): once Vega has drawn it, point at every commune of the first
+// urban area and keep the tooltip's text, then pick the last urban area in the list and count its communes.
+function probeMap(view) {
+  var root = document.getElementById('cpc-map');
+  var shapes = function () { return Array.from(root.querySelectorAll('g.mark-shape path')); };
+  var select = root.querySelector('select');
+  var hovered = shapes().map(function (path) {
+    var box = path.getBoundingClientRect();
+    var init = {bubbles: true, clientX: box.left + box.width / 2, clientY: box.top + box.height / 2};
+    path.dispatchEvent(new PointerEvent('pointerover', init));
+    path.dispatchEvent(new PointerEvent('pointermove', init));
+    var tip = document.getElementById('vg-tooltip-element');
+    return tip && tip.classList.contains('visible') ? tip.innerText : null;
+  });
+  var first = {city: select.value, n_paths: shapes().length,
+               n_filled: shapes().filter(function (p) { return /^(#|rgb)/.test(p.getAttribute('fill') || ''); }).length,
+               areas: shapes().map(function (p) { var b = p.getBBox(); return b.width * b.height; }), hovered: hovered};
+  select.selectedIndex = select.options.length - 1;
+  select.dispatchEvent(new Event('change'));
+  return view.runAsync().then(function () {
+    return {options: Array.from(select.options).map(function (o) { return o.value; }), first: first,
+            last: {city: select.value, n_paths: shapes().length}, svg_text: root.querySelector('svg').textContent};
+  });
+}
 window.addEventListener('load', function () {
-  var images = Array.from(document.images).map(function (i) {
-    return {src: i.getAttribute('src'), ok: i.complete && i.naturalWidth > 0};
-  });
-  var tables = Array.from(document.querySelectorAll('table')).map(function (t) {
-    return t.tBodies.length ? t.tBodies[0].rows.length : 0;
-  });
-  var text = document.body.innerText;
-  var out = document.createElement('pre');
-  out.id = 'report-check';
-  out.textContent = JSON.stringify({images: images, tables: tables, text: text});
-  document.body.appendChild(out);
+  function report(map) {
+    var images = Array.from(document.images).map(function (i) {
+      return {src: i.getAttribute('src'), ok: i.complete && i.naturalWidth > 0};
+    });
+    var tables = Array.from(document.querySelectorAll('table')).map(function (t) {
+      return t.tBodies.length ? t.tBodies[0].rows.length : 0;
+    });
+    var text = document.body.innerText;
+    var out = document.createElement('pre');
+    out.id = 'report-check';
+    out.textContent = JSON.stringify({images: images, tables: tables, text: text, map: map});
+    document.body.appendChild(out);
+  }
+  if (!window.cpcMapReady) { report(null); return; }
+  window.cpcMapReady.then(probeMap).then(report, function (error) { report({error: String(error)}); });
 });
 </script>
 """
@@ -58,7 +92,9 @@ def chromium_binary() -> str:
 def browser_check(page: Path, profile: Path) -> dict:
     """Open a copy of `page` with the check script in headless Chromium; return images, table rows and text."""
     probe = page.with_name("_check_" + page.name)
-    probe.write_text(page.read_text(encoding="utf-8").replace("</body>", CHECK_SCRIPT + "</body>"), encoding="utf-8")
+    head, body_end, tail = page.read_text(encoding="utf-8").rpartition("</body>")  # the last one: the inlined bundle holds the string too
+    assert body_end, f"{page} has no </body>"
+    probe.write_text(head + CHECK_SCRIPT + body_end + tail, encoding="utf-8")
     command = [
         chromium_binary(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
@@ -169,3 +205,110 @@ def test_data_quality_lists_the_flagged_communes_only() -> None:
     assert "Beta" not in page
     con.execute("update commune_summary set has_set_aside_lines = false")
     assert "No traffic line" in _data_quality(con, {"commune_summary"})
+
+
+# The tooltip's rows, in order: nothing else may be shown on hover.
+TOOLTIP_TITLES = ["Commune", "Code", "Population", "cpc per 1000", "Bootstrap interval", "Small population"]
+SCRIPT_ELEMENT = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL | re.IGNORECASE)
+
+
+def tooltip_rows(text: str) -> dict[str, str]:
+    """The tooltip's title -> value pairs, from its innerText (one table row per field); fails on any other title."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    titles, values = lines[0::2], lines[1::2]
+    assert titles == TOOLTIP_TITLES, f"tooltip rows {titles}, expected {TOOLTIP_TITLES}"
+    return dict(zip(titles, values))
+
+
+def map_communes(warehouse: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Per urban area: the study communes that have a polygon (what the map can draw)."""
+    return dict(warehouse.execute(
+        "select s.city, count(*) from commune_summary s inner join commune_boundaries b using (commune_code) "
+        "where s.is_study_commune group by 1 order by 1").fetchall())
+
+
+def test_interactive_map_draws_the_picked_urban_area(checked: dict, warehouse: duckdb.DuckDBPyConnection) -> None:
+    """The list holds every urban area; the first is drawn whole and filled, the last once picked in the list."""
+    seen = checked["map"]
+    assert seen is not None and "error" not in seen, f"the interactive map did not render: {seen}"
+    counts = map_communes(warehouse)
+    cities = sorted(counts)
+    assert seen["options"] == cities
+    first, last = seen["first"], seen["last"]
+    assert first["city"] == cities[0] and first["n_paths"] == counts[cities[0]] == first["n_filled"]
+    assert last["city"] == cities[-1] and last["n_paths"] == counts[cities[-1]]
+    assert min(first["areas"]) > 0
+
+
+def test_interactive_map_hover_shows_the_marts_figures(checked: dict, warehouse: duckdb.DuckDBPyConnection) -> None:
+    """Pointing at each commune of the first urban area shows its name, code, population, cpc per 1000, interval, flag."""
+    seen = checked["map"]
+    assert seen is not None and "error" not in seen, f"the interactive map did not render: {seen}"
+    threshold = study_parameters(warehouse).small_population_threshold
+    boot_columns = {r[0] for r in warehouse.execute(
+        "select column_name from information_schema.columns where table_name = 'analysis_bootstrap_rho'").fetchall()}
+    has_interval = "cpc_per_1000_ci_low" in boot_columns
+    interval = "b.cpc_per_1000_ci_low, b.cpc_per_1000_ci_high" if has_interval else "null, null"
+    join = "left join analysis_bootstrap_rho b using (commune_code)" if has_interval else ""
+    expected = {r[0]: r[1:] for r in warehouse.execute(
+        f"select s.commune_code, s.commune_name, s.population, s.cpc_per_1000, s.population < ?, {interval} "
+        f"from commune_summary s {join} where s.is_study_commune and s.city = ?", [threshold, seen["first"]["city"]]).fetchall()}
+    assert None not in seen["first"]["hovered"], "a commune showed no tooltip"
+    rows = [tooltip_rows(text) for text in seen["first"]["hovered"]]
+    assert sorted(r["Code"] for r in rows) == sorted(expected)
+    for row in rows:
+        name, population, cpc, small, low, high = expected[row["Code"]]
+        assert row["Commune"] == name
+        assert row["Population"] == f"{population:,}"
+        assert row["cpc per 1000"] == fmt(float(cpc))  # as the report's tables print it
+        assert row["Bootstrap interval"] == (f"{fmt(low)} to {fmt(high)}" if low is not None else "not computed (run netmob-tor analyze)")
+        assert row["Small population"] == (f"yes: under {threshold:,} inhabitants, a fragile estimate" if small else "no")
+
+
+def test_interactive_map_geometry_only_inside_scripts(checked: dict, report_dir: Path) -> None:
+    """The polygons are in the page (inside <script>) but nowhere else: not in the markup, the drawing's text or a tooltip."""
+    page = (report_dir / "index.html").read_text(encoding="utf-8")
+    assert '"coordinates"' in page, "the map's polygons are not embedded: the checks below would prove nothing"
+    outside = SCRIPT_ELEMENT.sub("", page)
+    seen = checked["map"]
+    for text in [outside, seen["svg_text"], *seen["first"]["hovered"]]:
+        for pattern in COORDINATE_PATTERNS + TILE_PATTERNS:
+            assert not pattern.search(text), f"{pattern.pattern!r} found: {pattern.search(text).group(0)!r}"
+
+
+def _square(lon: float, lat: float, clockwise: bool) -> str:
+    """A 0.01-degree square commune as GeoJSON, wound as asked."""
+    ring = [[lon, lat], [lon + 0.01, lat], [lon + 0.01, lat + 0.01], [lon, lat + 0.01], [lon, lat]]
+    return json.dumps({"type": "Polygon", "coordinates": [ring[::-1] if clockwise else ring]})
+
+
+def test_interactive_map_hand_made_communes(tmp_path: Path) -> None:
+    """Three hand-made communes in two urban areas: the figures shown are the hand-worked ones, either winding draws.
+
+    Alpha (counter-clockwise ring, as GeoJSON files wind) and Beta (clockwise) are equal squares, so they
+    must be drawn the same size; a wrongly wound ring would be drawn as the rest of the globe.
+    """
+    import pandas as pd
+
+    shapes = pd.DataFrame({
+        "city": ["Aville", "Aville", "Bville"], "commune_code": ["21001", "21002", "69001"],
+        "commune_name": ["Alpha", "Beta", "Gamma"], "population": [1234, 80, 50000],
+        "cpc_per_1000": [12.3456, 1234.56, 7.0], "is_small_population": [False, True, False],
+        "geojson": [_square(4.8312345, 45.7612345, False), _square(4.8412345, 45.7612345, True), _square(5.0, 46.0, False)],
+    })
+    intervals = pd.DataFrame({"commune_code": ["21001"], "cpc_per_1000_ci_low": [10.0004], "cpc_per_1000_ci_high": [15.5],
+                              "level": [0.95], "replicates": [200]})
+    page = tmp_path / "index.html"
+    page.write_text(f"<!DOCTYPE html><html><body>{render_map(shapes, intervals, 500)}</body></html>", encoding="utf-8")
+    seen = browser_check(page, tmp_path / "profile")["map"]
+    assert seen is not None and "error" not in seen, seen
+    assert seen["options"] == ["Aville", "Bville"] and seen["first"]["n_paths"] == 2 and seen["last"]["n_paths"] == 1
+    areas = seen["first"]["areas"]
+    assert 0 < max(areas) < 1.5 * min(areas), f"the two equal squares are drawn {areas}"
+    rows = {r["Code"]: r for r in map(tooltip_rows, seen["first"]["hovered"])}
+    assert rows["21001"] == {"Commune": "Alpha", "Code": "21001", "Population": "1,234", "cpc per 1000": "12.346",
+                             "Bootstrap interval": "10.000 to 15.500", "Small population": "no"}
+    assert rows["21002"] == {"Commune": "Beta", "Code": "21002", "Population": "80", "cpc per 1000": "1,235",
+                             "Bootstrap interval": "not computed (run netmob-tor analyze)",
+                             "Small population": "yes: under 500 inhabitants, a fragile estimate"}
+    assert "45.76123" in page.read_text(encoding="utf-8") and "45.76123" not in SCRIPT_ELEMENT.sub("", page.read_text(encoding="utf-8"))

@@ -21,7 +21,7 @@ from netmob_tor.session import Session, reanalysis_vars
 ALTERNATIVES = {
     "processing_profile": "corrected", "anomaly_rule": "drop_days", "dst_day_labels": "local_time",
     "population_source": "communes", "district_controls": "parent", "correction": "preprint",
-    "log_floor": 0.01, "tor_lag_hours": 3, "s_onion": 0.078, "c_floor": 0.001,
+    "log_floor": 0.01, "tor_lag_hours": 3, "s_onion": 0.078, "c_floor": 0.001, "published_rho": "spearman",
 }
 PROFILE_DEPENDENT = ["int_traffic__kept_tile_days+,+commune_summary", "int_traffic__commune_hours+,+commune_summary",
                      "int_communes__controls+,+commune_summary"]

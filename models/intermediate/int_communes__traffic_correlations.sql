@@ -1,7 +1,8 @@
 {#- One row per commune: the hourly correlations between Web_Adult and Tor download of step 4:
     Pearson on floored ln volumes (the published rho), the same with Tor lagged (pairs whose
-    lagged hour is absent are left out), Spearman (Pearson on average ranks), and the preprint's
-    Spearman correlation of the YouTube-differenced logs, plain and with Tor lagged.
+    lagged hour is absent are left out), Spearman (Pearson on average ranks), Pearson on the
+    YouTube-differenced logs, and the preprint's Spearman correlation of those differenced logs,
+    plain and with Tor lagged.
     Every float aggregate takes its rows in a fixed order (`order by` inside the aggregate): a
     parallel aggregate adds partial results in whatever order the threads finish, which changes
     the last bits; ordered, two builds of the same inputs are bit-identical. -#}
@@ -22,6 +23,7 @@ final as (
         count(ln_tor_lagged) as n_hour_pairs_lagged,
         corr(ln_web_adult, ln_tor_lagged order by hour_start_local) as rho_tor_lagged,
         corr(rank_web_adult, rank_tor order by hour_start_local) as rho_spearman,
+        corr(ln_web_adult_minus_youtube, ln_tor_minus_youtube order by hour_start_local) as rho_youtube_differenced,
         corr(rank_web_adult_minus_youtube, rank_tor_minus_youtube order by hour_start_local) as rho_preprint,
         corr(
             rank_web_adult_minus_youtube_lag_pairs, rank_tor_minus_youtube_lagged order by hour_start_local

@@ -105,6 +105,31 @@ def cmd_profiles(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    """Table 2's cpc correlation under each processing choice (dbt rebuilds in one session), stored as analysis_sensitivity."""
+    import time
+
+    from netmob_tor.analysis import sensitivity
+    from netmob_tor.analysis.run import write_tables
+    from netmob_tor.duck import connect
+    from netmob_tor.params import project_vars
+
+    start = time.perf_counter()
+    table = sensitivity.run(Path(args.database), replicates=args.replicates)
+    settings = project_vars()
+    params = {"source": "warehouse, rebuilt per row in schema " + sensitivity.SCHEMA + " of a private copy",
+              "variations": settings.get("sensitivity_variations"), "s_onion_scenarios": settings.get("s_onion_scenarios"),
+              "interaction_threshold": settings.get("sensitivity_interaction_threshold"),
+              "bootstrap": {"resampling": "communes", "replicates": args.replicates or settings.get("sensitivity_bootstrap_replicates"),
+                            "interval": "percentile 95%"}, "caution": CAUTION}
+    with connect(args.database) as con:
+        params["processing_profile"] = con.execute("select any_value(processing_profile) from commune_summary").fetchone()[0]
+        write_tables(con, {"sensitivity": table}, params)
+    out = print_and_save(sensitivity.format_table(table), Path(args.tables_dir) / "sensitivity.txt")
+    print(f"\nstored analysis_sensitivity ({len(table)} rows) in {args.database} in {time.perf_counter() - start:.0f} s; printed in {out}")
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the static study report (report/index.html and its images)."""
     import os
@@ -196,6 +221,14 @@ def add_study_commands(sub: argparse._SubParsersAction) -> None:
     prof.add_argument("--database", default=str(default_database()), help="the warehouse (DuckDB file)")
     prof.add_argument("--tables-dir", default="report/tables", help="where the printed comparison is written")
     prof.set_defaults(func=cmd_profiles)
+
+    sen = command(sub, "sensitivity", "Table 2's cpc correlation under each processing choice and pair of choices "
+                  "(dbt models rebuilt with vars, no re-read of the raw text), stored as analysis_sensitivity")
+    sen.add_argument("--database", default=str(default_database()), help="the warehouse (DuckDB file)")
+    sen.add_argument("--replicates", type=int, default=None,
+                     help="commune-resampling bootstrap replicates (default: the var sensitivity_bootstrap_replicates)")
+    sen.add_argument("--tables-dir", default="report/tables", help="where the printed table is written")
+    sen.set_defaults(func=cmd_sensitivity)
 
     rep = command(sub, "report", "write the static study report (report/index.html)")
     rep.add_argument("--database", default=str(default_database()), help="the warehouse (DuckDB file)")

@@ -209,15 +209,33 @@ def analysis_tables(con: duckdb.DuckDBPyConnection, present: set[str]) -> dict[s
 
 
 def commune_shapes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """One row per study commune: city, cpc per 1000, the small-population flag and the polygon as GeoJSON."""
+    """One row per study commune: city, population, cpc per 1000, the small-population flag and the polygon as GeoJSON."""
     return con.execute(
         f"""
-        select s.city, s.commune_code, s.commune_name, s.cpc_per_1000, s.is_small_population,
+        select s.city, s.commune_code, s.commune_name, s.population, s.cpc_per_1000, s.is_small_population,
                ST_AsGeoJSON(g.commune_geom) as geojson
         from {STUDY_SAMPLE} s
         inner join {COMMUNE_BOUNDARIES} g using (commune_code)
         order by s.city, s.commune_code
         """
+    ).df()
+
+
+BOOTSTRAP_RHO = "analysis_bootstrap_rho"
+
+
+def commune_cpc_intervals(con: duckdb.DuckDBPyConnection, present: set[str]) -> pd.DataFrame | None:
+    """Per commune: the day-block bootstrap interval of cpc per 1000 (analysis_bootstrap_rho), or None when not stored.
+
+    None too for a table stored before the interval was (no cpc_per_1000_ci_* columns): `netmob-tor analyze` adds them.
+    """
+    if BOOTSTRAP_RHO not in present:
+        return None
+    columns = {r[0] for r in con.execute(f"select column_name from (describe {BOOTSTRAP_RHO})").fetchall()}
+    if not {"cpc_per_1000_ci_low", "cpc_per_1000_ci_high"} <= columns:
+        return None
+    return con.execute(
+        f"select commune_code, cpc_per_1000_ci_low, cpc_per_1000_ci_high, level, replicates from {BOOTSTRAP_RHO} order by commune_code"
     ).df()
 
 

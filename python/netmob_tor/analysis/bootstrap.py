@@ -1,4 +1,4 @@
-"""Beyond the paper: day-block bootstrap confidence intervals for each commune's rho and for Table 2.
+"""Beyond the paper: day-block bootstrap confidence intervals for each commune's rho and cpc per 1000, and for Table 2.
 
 Hours within a day are strongly dependent, days much less so; resampling whole local calendar
 days with replacement keeps the within-day dependence. Each replicate draws, with replacement, as many
@@ -7,7 +7,8 @@ contribute no hours), the same draw for every commune, which keeps the dependenc
 loader (`loaders.replicate_commune_stats`) recomputes in SQL, with `corr` over commune_hour's floored
 logs (the model's own, `ln_web_adult` and `ln_tor`) joined to the drawn days (a day drawn twice
 counts twice), each commune's rho and its download totals. From those frames, c, cpc per 1000 and
-the Table 2 Spearman correlations follow as in the warehouse. Percentile intervals. Exploratory
+the Table 2 Spearman correlations follow as in the warehouse (each commune's cpc per 1000 interval is
+stored beside its rho interval, for the report's map). Percentile intervals. Exploratory
 area-level associations only.
 """
 
@@ -25,7 +26,8 @@ from netmob_tor.params import defaults
 REPLICATES = 200
 SEED = 20190316
 LEVEL = 0.95
-RHO_COLUMNS = ["commune_code", "city", "rho", "boot_mean", "boot_se", "ci_low", "ci_high", "n_valid_replicates", "replicates", "level", "seed"]
+RHO_COLUMNS = ["commune_code", "city", "rho", "boot_mean", "boot_se", "ci_low", "ci_high", "n_valid_replicates",
+               "cpc_per_1000_ci_low", "cpc_per_1000_ci_high", "replicates", "level", "seed"]
 CORR_COLUMNS = ["outcome", "predictor", "rho", "boot_mean", "boot_se", "ci_low", "ci_high", "n", "replicates", "level", "seed"]
 
 
@@ -55,6 +57,7 @@ def derived_rates(replicates: pd.DataFrame, summary: pd.DataFrame, scale: float,
         "log_tor_per_1000": out["tor_dl"],
         "log_cpc_per_1000": out["c"] * out["tor_dl"],
     }
+    out["cpc_per_1000"] = out["c"] * out["tor_dl"] / out["population"] * 1000
     for name, total in per_1000.items():
         out[name] = np.log(np.maximum(total / out["population"] * 1000, log_floor))  # as the floored_ln macro
     return out
@@ -70,8 +73,18 @@ def percentile_interval(values: np.ndarray, level: float = LEVEL) -> tuple[float
     return float(low), float(high)
 
 
-def rho_intervals(replicates: pd.DataFrame, summary: pd.DataFrame, n_replicates: int, level: float = LEVEL, seed: int = SEED) -> pd.DataFrame:
-    """One row per commune: rho, bootstrap mean and SE, percentile interval."""
+def cpc_intervals(rates: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
+    """One row per commune: the percentile interval of cpc per 1000 over the replicates (`derived_rates` output)."""
+    rows = [(code, *percentile_interval(values.to_numpy(dtype=float), level))
+            for code, values in rates.groupby("commune_code", sort=True)["cpc_per_1000"]]
+    return pd.DataFrame(rows, columns=["commune_code", "cpc_per_1000_ci_low", "cpc_per_1000_ci_high"])
+
+
+def rho_intervals(
+    replicates: pd.DataFrame, summary: pd.DataFrame, n_replicates: int, level: float = LEVEL, seed: int = SEED,
+    cpc: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """One row per commune: rho, bootstrap mean and SE, percentile interval; with `cpc` (cpc_intervals), its cpc per 1000 interval."""
     grouped = replicates.groupby("commune_code")["rho"]
     rows = []
     for code, values in grouped:
@@ -82,6 +95,9 @@ def rho_intervals(replicates: pd.DataFrame, summary: pd.DataFrame, n_replicates:
                      "boot_se": finite.std(ddof=1) if finite.size > 1 else np.nan,
                      "ci_low": low, "ci_high": high, "n_valid_replicates": int(finite.size)})
     out = summary[["commune_code", "city", "rho"]].merge(pd.DataFrame(rows), on="commune_code", how="inner")
+    if cpc is None:
+        cpc = pd.DataFrame(columns=["commune_code", "cpc_per_1000_ci_low", "cpc_per_1000_ci_high"])
+    out = out.merge(cpc, on="commune_code", how="left")
     out["replicates"], out["level"], out["seed"] = n_replicates, level, seed
     return out[RHO_COLUMNS].sort_values("commune_code").reset_index(drop=True)
 
@@ -115,7 +131,8 @@ def bootstrap_tables(
     seed: int = SEED,
     level: float = LEVEL,
 ) -> dict[str, pd.DataFrame]:
-    """{'bootstrap_rho', 'bootstrap_correlations'} from the per-replicate commune stats (loaders.replicate_commune_stats).
+    """{'bootstrap_rho' (with each commune's cpc per 1000 interval), 'bootstrap_correlations'} from the
+    per-replicate commune stats (loaders.replicate_commune_stats).
 
     `summary` needs commune_code, city, population, rho, rho_prime, c, is_rho_floored and the
     Table 2 outcome; `point` is Table 2 itself (validation_correlations); `log_floor` is the
@@ -124,6 +141,6 @@ def bootstrap_tables(
     scale, c_floor = correction_parameters(summary)
     rates = derived_rates(per_replicate, summary, scale, c_floor, log_floor)
     return {
-        "bootstrap_rho": rho_intervals(per_replicate, summary, replicates, level, seed),
+        "bootstrap_rho": rho_intervals(per_replicate, summary, replicates, level, seed, cpc_intervals(rates, level)),
         "bootstrap_correlations": table2_intervals(rates, summary, point, replicates, level, seed),
     }

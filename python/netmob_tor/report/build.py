@@ -14,10 +14,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from netmob_tor import CAUTION, __version__, loaders
+from netmob_tor import CAUTION, __version__, loaders, published
 from netmob_tor.analysis.regressions import CPC, CPC_LAGGED, SV
 from netmob_tor.params import StudyParameters, study_parameters
-from netmob_tor.report import data, figures, tables
+from netmob_tor.report import data, figures, interactive_map, tables
 from netmob_tor.report.page import PAGE_CSS, Parameters, parameters_table
 
 # Marts the report is built from; without them the matching sections say what is missing.
@@ -28,19 +28,20 @@ OPTIONAL_TABLES = (
     "analysis_correction_factor_summary", "analysis_cpc_range_summary", "analysis_correlations",
     "analysis_dependent_correlation_tests", "analysis_regressions", "analysis_pca_loadings",
     "analysis_pca_explained_variance", "analysis_mixed_model", "analysis_morans_i",
-    "analysis_bootstrap_correlations", "analysis_bootstrap_rho",
+    "analysis_bootstrap_correlations", "analysis_bootstrap_rho", "analysis_sensitivity",
 )
 # Analysis tables rendered by a dedicated layout, or too long for the page (kept in the warehouse).
 DEDICATED = {"correction_factor_summary", "cpc_range_summary", "correlations", "dependent_correlation_tests",
              "regressions", "pca_loadings", "pca_explained_variance", "bootstrap_correlations", "bootstrap_rho",
-             "mixed_model"}
+             "mixed_model", "sensitivity"}
 NOT_PRINTED = {"regression_input", "pca_department_scores"}
 TITLES = {
     "morans_i": "Moran's I of the Table 3 (main) residuals over neighbouring communes",
     "pca_region_scores": "Google Trends PCA: scores of the pre-2015 regions",
 }
 HEATMAP_SCOPES = [("all_communes", "All study communes"), ("top_10_cpc", "The ten communes with the largest cpc per 1000")]
-TOC = [("tables", "Study tables"), ("communes", "Communes"), ("beyond", "Beyond the paper"), ("trends", "Google Trends"),
+TOC = [("tables", "Study tables"), ("communes", "Communes"), ("beyond", "Beyond the paper"),
+       ("sensitivity", "Sensitivity"), ("trends", "Google Trends"),
        ("temporal", "Day × hour"), ("maps", "Maps"), ("national", "National context"), ("quality", "Data quality"),
        ("parameters", "Parameters")]
 
@@ -124,8 +125,8 @@ def _table4(con: duckdb.DuckDBPyConnection, present: set[str], top_tile_share: f
     else:
         parts.append(
             "<p>Table 4: no place category reaches the minimum number of places inside the top tiles of any "
-            "service in this warehouse (on a coarse grid, such as the embedded one that keeps one tile in 400, few "
-            "places fall inside the top tiles); the counts below show what was found.</p>"
+            "service in this warehouse (on a coarse grid that keeps few tiles, few places may fall inside the top "
+            "tiles); the counts below show what was found.</p>"
         )
     if counts is not None and len(counts):
         parts.append(tables.top_tile_counts(counts))
@@ -166,6 +167,24 @@ def _beyond_the_paper(analysis: dict[str, pd.DataFrame]) -> str:
     if not parts:
         parts.append("<p>No further analysis tables in this warehouse.</p>")
     return "".join(parts)
+
+
+def _sensitivity(analysis: dict[str, pd.DataFrame], images: Path, data_source: str) -> str:
+    """The specification chart and table of analysis_sensitivity (`netmob-tor sensitivity`)."""
+    if "sensitivity" not in analysis or not len(analysis["sensitivity"]):
+        return _missing(["analysis_sensitivity"]) + "<p>Run <code>netmob-tor sensitivity</code> (part of <code>make demo</code>).</p>"
+    table = analysis["sensitivity"].sort_values("row_number")
+    synthetic = ("These figures come from the embedded synthetic data, whose only calibrated figures are the study profile's "
+                 "commune totals and rho: they illustrate how each choice moves the estimate and stay illustrative until "
+                 "the real files are used. " if "synthetic" in data_source else "")
+    intro = ("<p>Each row rebuilds the study profile's models with one processing choice changed (or two, where their joint "
+             "effect departs from the sum of their single effects), from the loaded tables, without re-reading the raw text. "
+             f"{synthetic}Intervals: 95% percentile bootstrap over communes. Exploratory area-level associations; no "
+             "individual or causal meaning.</p>")
+    chart = _figure(_rel(figures.specification_chart(table, published.TABLE2["log_cpc_per_1000"][0], images / "sensitivity.png")),
+                    "Specification chart: Table 2 cpc correlation per processing choice", "Study profile dashed, published value dotted.")
+    shown = table[["label", "rho", "ci_low", "ci_high", "p_value", "n", "mean_c", "n_floored", "ranking_rho_vs_study", "interaction"]]
+    return intro + chart + tables.generic_table(shown, "analysis_sensitivity")
 
 
 def _trends(analysis: dict[str, pd.DataFrame], images: Path) -> str:
@@ -212,11 +231,12 @@ def _temporal(con: duckdb.DuckDBPyConnection, present: set[str], images: Path) -
 
 
 def _maps(con: duckdb.DuckDBPyConnection, present: set[str], images: Path, threshold: int) -> str:
-    """One choropleth of cpc per 1000 per urban area, small populations hatched."""
+    """The interactive choropleth (report.interactive_map), then one static choropleth per urban area, small populations hatched."""
     if not {"commune_summary", "commune_boundaries"} <= present:
         return _missing([n for n in ("commune_summary", "commune_boundaries") if n not in present])
     shapes = loaders.commune_shapes(con)
-    parts = ['<div class="maps">']
+    parts = [_guard(lambda: interactive_map.render(shapes, loaders.commune_cpc_intervals(con, present), threshold), "The interactive map"),
+             '<div class="maps">']
     for city, communes in shapes.groupby("city", sort=True):
         slug = "".join(ch if ch.isalnum() else "_" for ch in city)
         path = figures.city_choropleth(communes, city, threshold, images / f"map_{slug}.png")
@@ -310,7 +330,7 @@ def _set_aside(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def _sections(con: duckdb.DuckDBPyConnection, present: set[str], analysis: dict[str, pd.DataFrame], images: Path,
-              study: StudyParameters, params: Parameters) -> list[str]:
+              study: StudyParameters, params: Parameters, data_source: str = "") -> list[str]:
     """Every <section> of the page, in order; each renders what the warehouse holds."""
     threshold = params.threshold
     missing_required = [n for n in REQUIRED_TABLES if n not in present]
@@ -324,6 +344,8 @@ def _sections(con: duckdb.DuckDBPyConnection, present: set[str], analysis: dict[
         _section("tables", "Study tables (Tables 1-4 and robustness)", _study_tables(analysis, con, present, study.top_tile_share)),
         _section("communes", "Communes with the largest estimates", _guard(lambda: _top_communes(con, present, threshold), "The commune table")),
         _section("beyond", "Beyond the paper", _guard(lambda: _beyond_the_paper(analysis), "The further analyses")),
+        _section("sensitivity", "How far the headline depends on each processing choice",
+                 _guard(lambda: _sensitivity(analysis, images, data_source), "The sensitivity table")),
         _section("trends", "Google Trends principal components", _guard(lambda: _trends(analysis, images), "The PCA heatmap")),
         _section("temporal", "Day of week × hour", _guard(lambda: _temporal(con, present, images), "The heatmaps")),
         _section("maps", "Maps: cpc per 1000 inhabitants by commune, per urban area",
@@ -386,7 +408,8 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, data_source: str
     study = study_parameters(con)
     params = parameters_table(study, _guard_float(lambda: loaders.implied_scaling(con)))
     profile, choices = loaders.processing_description(con) if "commune_summary" in present else ("unknown", "")
-    page = _page(_sections(con, present, analysis, images, study, params), data_source, profile, choices, data.analysis_run_info(analysis))
+    sections = _sections(con, present, analysis, images, study, params, data_source)
+    page = _page(sections, data_source, profile, choices, data.analysis_run_info(analysis))
     index = Path(out_dir) / "index.html"
     index.write_text(page, encoding="utf-8")
     return index

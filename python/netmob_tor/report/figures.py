@@ -145,3 +145,25 @@ def national_context_chart(context: pd.DataFrame, year: int, path: Path) -> Path
     ax.set_xlabel("CyberTipline reports per 1000 inhabitants")
     ax.set_title(f"Europe, {year}: CyberTipline reports per 1000 inhabitants (France in red)", fontsize=10)
     return _save(fig, path)
+
+
+def specification_chart(table: pd.DataFrame, published: float, path: Path) -> Path:
+    """One row per specification of analysis_sensitivity: Table 2 cpc rho with its bootstrap interval,
+    the study profile's estimate as a vertical line and the published value as a dotted one."""
+    rows = table.sort_values("row_number")
+    y = np.arange(len(rows))[::-1]
+    fig, ax = plt.subplots(figsize=(8, 0.32 * len(rows) + 1.4))
+    study = rows.loc[rows["is_study_profile"].astype(bool), "rho"]
+    colours = np.where(rows["is_study_profile"].astype(bool), "#b2182b", np.where(rows["kind"] == "pair", "#5e3c99", "#2166ac"))
+    ax.hlines(y, rows["ci_low"], rows["ci_high"], colors=colours, lw=2)
+    ax.scatter(rows["rho"], y, c=colours, zorder=3, s=22)
+    if len(study):
+        ax.axvline(float(study.iloc[0]), color="#b2182b", lw=1, ls="--", label="study profile (this build)")
+    ax.axvline(published, color="0.3", lw=1, ls=":", label=f"published ({published:.3f})")
+    ax.axvline(0, color="0.7", lw=0.8)
+    ax.set_yticks(y, [str(label)[:70] for label in rows["label"]], fontsize=8)
+    ax.set_xlabel("Spearman rho, sexual-violence rate vs log cpc per 1000 (95% commune bootstrap interval)")
+    ax.legend(fontsize=8, loc="lower right")
+    ax.set_title("Table 2 (cpc) under each processing choice", fontsize=10)
+    fig.tight_layout()
+    return _save(fig, path)

@@ -169,10 +169,10 @@ def write_city(
     days: list[dt.date],
     seed: int,
     targets: dict[str, float],
-) -> tuple[int, dict[str, float], np.ndarray]:
-    """Write one city's traffic files; return bytes written, its communes' realised rho and Tor
-    volumes (all, removed by the study rule, on anomaly days). Each city draws from its own
-    random stream, so cities can be written in any order."""
+) -> tuple[int, dict[str, float], np.ndarray, pd.DataFrame]:
+    """Write one city's traffic files; return bytes written, its communes' realised rho, Tor
+    volumes (all, removed by the study rule, on anomaly days) and tile weights (city, tile_id,
+    group, weight). Each city draws from its own random stream, so cities can be written in any order."""
     axis = traffic.HourAxis.for_days(days)
     profiles = traffic.load_profiles(reference_dir() / "study_release" / "heatmap.csv")
     anomalies = traffic.anomaly_days_by_city(seeds_dir() / "anomaly_days.csv", [city])[city]
@@ -193,8 +193,8 @@ def write_city(
         totals = {s: round(traffic.UNASSIGNED_SHARE * communes[traffic.TOTAL_COLUMN[s]].sum()) for s in traffic.SERVICES}
         target = traffic.CommuneTarget(traffic.UNASSIGNED, totals, 0.1)
         quarters[traffic.UNASSIGNED] = traffic.commune_series(target, axis, plan, False, profiles, rng).quarters
-    written = traffic.write_city_traffic(out, city, city_tiles[["tile_id", "group"]], quarters, axis, rng)
-    return written, realised, volumes
+    written, weights = traffic.write_city_traffic(out, city, city_tiles[["tile_id", "group"]], quarters, axis, rng)
+    return written, realised, volumes, weights.assign(city=city)
 
 
 def write_traffic(
@@ -205,9 +205,9 @@ def write_traffic(
     seed: int,
     targets: dict[str, float],
     workers: int = 2,
-) -> tuple[int, dict[str, float], np.ndarray]:
-    """Write every city's traffic files, `workers` cities at a time; return bytes, realised rho
-    and the communes' Tor volumes (all, removed by the study rule, on anomaly days)."""
+) -> tuple[int, dict[str, float], np.ndarray, pd.DataFrame]:
+    """Write every city's traffic files, `workers` cities at a time; return bytes, realised rho,
+    the communes' Tor volumes (all, removed by the study rule, on anomaly days) and the tile weights."""
     cities = sorted(communes["city"].unique())
     jobs = [
         (out, city, c_idx, communes[communes["city"] == city], assigned[assigned["city"] == city], days, seed, targets)
@@ -218,8 +218,9 @@ def write_traffic(
             results = list(pool.map(write_city, *zip(*jobs)))
     else:
         results = [write_city(*job) for job in jobs]
-    realised = {code: rho for _, part, _ in results for code, rho in part.items()}
-    return sum(r[0] for r in results), realised, sum(r[2] for r in results)
+    realised = {code: rho for _, part, _, _ in results for code, rho in part.items()}
+    weights = pd.concat([r[3] for r in results], ignore_index=True)
+    return sum(r[0] for r in results), realised, sum(r[2] for r in results), weights
 
 
 def random_targets(communes: pd.DataFrame, n_days: int, seed: int) -> tuple[pd.DataFrame, dict[str, float]]:
@@ -284,8 +285,8 @@ def generate(
         calibrated, rho = random_targets(communes, len(day_list), seed)
     else:
         calibrated, rho = communes, rho_targets(communes)
-    written, realised, volumes = write_traffic(out, calibrated, assigned, day_list, seed, rho)
-    write_small_inputs(out, communes, out / "communes" / "communes.geojson", seed)
+    written, realised, volumes, tile_weights = write_traffic(out, calibrated, assigned, day_list, seed, rho)
+    write_small_inputs(out, communes, out / "communes" / "communes.geojson", seed, tile_weights)
     calibration = write_calibration(out, calibrated, rho, realised)
     manifest = Manifest(
         seed=seed,

@@ -450,9 +450,110 @@ def sample_points(con: duckdb.DuckDBPyConnection, targets: pd.DataFrame, shapes:
     return points
 
 
+TILE_SQL = """
+select regexp_extract(filename, '([^/\\\\]+)\\.geojson$', 1) as city,
+       f.properties.tile_id::bigint as tile_id,
+       ST_GeomFromGeoJSON(f.geometry) as geom
+from (
+    select filename, unnest(features) as f
+    from read_json($tiles, filename = true, format = 'auto', maximum_object_size = 268435456,
+                   columns = {'features': 'STRUCT(properties STRUCT(tile_id BIGINT), geometry JSON)[]'})
+)
+"""
+"""Every tile polygon of the NetMob grid files (`grid/<City>.geojson`) the generator wrote."""
+SHRINK_AFTER = 3  # rejection rounds at full tile size before candidates close in on the centroid
+MAX_ROUNDS = 40  # the last round uses the centroid itself, which lies in the tile and its commune
+
+
+def load_tiles(con: duckdb.DuckDBPyConnection, grid_dir: Path, tile_weights: pd.DataFrame) -> pd.DataFrame:
+    """Table `tiles` (city, tile_id, geom) and, per tile of a commune, its traffic weight, centroid and
+    corners (NW, NE, SE, SW), sorted by commune and tile id."""
+    weights = tile_weights[["city", "tile_id", "group", "weight"]].rename(columns={"group": "commune_code"})
+    con.execute("create table tiles as " + TILE_SQL, {"tiles": str(grid_dir / "*.geojson")})
+    con.register("tile_weights", weights)
+    cells = con.execute(
+        """
+        select w.commune_code, w.city, w.tile_id, w.weight,
+               st_x(st_centroid(t.geom)) as cx, st_y(st_centroid(t.geom)) as cy,
+               """ + ", ".join(f"st_x(st_pointn(st_exteriorring(t.geom), {k})) as x{k}, "
+                               f"st_y(st_pointn(st_exteriorring(t.geom), {k})) as y{k}" for k in range(1, 5)) + """
+        from tile_weights w join tiles t using (city, tile_id)
+        order by w.commune_code, w.city, w.tile_id
+        """
+    ).df()
+    con.unregister("tile_weights")
+    if len(cells) != len(weights):
+        raise RuntimeError(f"{len(weights) - len(cells)} weighted tiles have no polygon in {grid_dir}")
+    return cells
+
+
+def choose_tiles(targets: pd.DataFrame, cells: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
+    """Row of `cells` for each target (sorted by commune, id): a tile of its commune, drawn with
+    probability proportional to the tile's share of the commune's traffic."""
+    by_commune = {code: grp for code, grp in cells.groupby("commune_code", sort=True)}
+    rows: list[np.ndarray] = []
+    for code, n in targets.groupby("commune_code", sort=True).size().items():
+        if code not in by_commune:
+            raise RuntimeError(f"commune {code} has places to draw but no tile of the grid")
+        grp = by_commune[code]
+        p = grp["weight"].to_numpy() / grp["weight"].sum()
+        rows.append(grp.index.to_numpy()[rng.choice(len(grp), size=n, p=p)])
+    return np.concatenate(rows)
+
+
+def sample_points_in_tiles(con: duckdb.DuckDBPyConnection, targets: pd.DataFrame, cells: pd.DataFrame,
+                           rng: np.random.Generator) -> pd.DataFrame:
+    """Lon/lat of each target inside a traffic-weighted tile of its commune and inside the commune
+    polygon, so per-commune counts hold and the places are where the traffic is.
+
+    Candidates are bilinear points of the tile's corners, redrawn until the tile and the commune
+    both contain them; after SHRINK_AFTER rounds they are pulled halfway to the centroid each round,
+    the last round being the centroid (inside the commune by the tile-assignment rule).
+    """
+    points = targets.sort_values(["commune_code", "id"]).reset_index(drop=True)
+    chosen = cells.loc[choose_tiles(points, cells, rng)].reset_index(drop=True)
+    points["city"], points["tile_id"] = chosen["city"], chosen["tile_id"]
+    corners = [(chosen[f"x{k}"].to_numpy(), chosen[f"y{k}"].to_numpy()) for k in range(1, 5)]
+    x, y = np.full(len(points), np.nan), np.full(len(points), np.nan)
+    todo = np.arange(len(points))
+    for round_no in range(MAX_ROUNDS):
+        u, v = rng.random(len(todo)), rng.random(len(todo))
+        scale = 0.0 if round_no == MAX_ROUNDS - 1 else 0.5 ** max(round_no - SHRINK_AFTER + 1, 0)
+        cx, cy = chosen["cx"].to_numpy()[todo], chosen["cy"].to_numpy()[todo]
+        w = ((1 - u) * (1 - v), u * (1 - v), u * v, (1 - u) * v)  # NW, NE, SE, SW
+        qx = sum(wk * c[0][todo] for wk, c in zip(w, corners))
+        qy = sum(wk * c[1][todo] for wk, c in zip(w, corners))
+        cand = pd.DataFrame({"k": todo, "commune_code": points["commune_code"].to_numpy()[todo],
+                             "city": points["city"].to_numpy()[todo], "tile_id": points["tile_id"].to_numpy()[todo],
+                             "x": cx + scale * (qx - cx), "y": cy + scale * (qy - cy)})
+        con.register("candidates", cand)
+        inside = con.execute(
+            "select c.k, c.x, c.y from candidates c join shapes s using (commune_code) "
+            "join tiles t using (city, tile_id) "
+            "where st_contains(s.geom, st_point(c.x, c.y)) and st_contains(t.geom, st_point(c.x, c.y)) order by c.k"
+        ).df()
+        con.unregister("candidates")
+        k = inside["k"].to_numpy()
+        x[k], y[k] = inside["x"].to_numpy(), inside["y"].to_numpy()
+        todo = todo[np.isnan(x[todo])]
+        if not len(todo):
+            break
+    if len(todo):
+        codes = sorted(set(points["commune_code"].to_numpy()[todo]))
+        raise RuntimeError(f"no point found inside tile and commune polygon for communes {codes[:10]}")
+    points["x"], points["y"] = x, y
+    return points.drop(columns=["city", "tile_id"])
+
+
 def write_places(out: Path, communes: pd.DataFrame, communes_geojson: Path, shapes: pd.DataFrame,
-                 seed: int) -> Path:
-    """`overture/places.parquet`: Overture Places 2023-style points (WKB geometry) written by DuckDB."""
+                 seed: int, tile_weights: pd.DataFrame | None = None) -> Path:
+    """`overture/places.parquet`: Overture Places 2023-style points (WKB geometry) written by DuckDB.
+
+    With `tile_weights` (the traffic generator's tile shares, see traffic.write_city_traffic) each
+    place lies in a tile of its commune drawn by traffic weight, as real places follow people; the
+    tile polygons are read from `out/grid`. Without them (no grid) places spread uniformly over
+    each commune polygon.
+    """
     targets = poi_targets(communes, shapes, seed)
     path = out / "overture" / "places.parquet"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -460,7 +561,12 @@ def write_places(out: Path, communes: pd.DataFrame, communes_geojson: Path, shap
     try:
         con.execute("set preserve_insertion_order = true")
         load_shapes(con, communes_geojson)
-        points = sample_points(con, targets, shapes, np.random.default_rng(seed + 6))
+        rng = np.random.default_rng(seed + 6)
+        if tile_weights is None:
+            points = sample_points(con, targets, shapes, rng)
+        else:
+            cells = load_tiles(con, out / "grid", tile_weights)
+            points = sample_points_in_tiles(con, targets, cells, rng)
         con.register("points", points.sort_values("id").reset_index(drop=True))
         con.execute(
             f"""
@@ -513,8 +619,12 @@ def copy_real(out: Path) -> dict[str, Path]:
 
 # --------------------------------------------------------------------------- entry point
 
-def write_small_inputs(out: Path, communes: pd.DataFrame, communes_geojson: Path, seed: int) -> dict[str, Path]:
-    """Write every small input of the study under `out` (the dbt data_root); returns name -> path."""
+def write_small_inputs(out: Path, communes: pd.DataFrame, communes_geojson: Path, seed: int,
+                       tile_weights: pd.DataFrame | None = None) -> dict[str, Path]:
+    """Write every small input of the study under `out` (the dbt data_root); returns name -> path.
+
+    tile_weights (city, tile_id, group, weight), from the traffic generator, puts the places where
+    the traffic is (see write_places)."""
     out = Path(out)
     communes = communes.sort_values("commune_code").reset_index(drop=True)
     shapes = commune_shapes(Path(communes_geojson))
@@ -522,6 +632,6 @@ def write_small_inputs(out: Path, communes: pd.DataFrame, communes_geojson: Path
     written.update(write_insee_workbooks(out))
     written["insee_indicateurs_communes"] = write_insee_communes(out, communes, shapes, seed)
     written["elections_presidentielle_2017"] = write_elections(out, communes, seed)
-    written["overture_places"] = write_places(out, communes, Path(communes_geojson), shapes, seed)
+    written["overture_places"] = write_places(out, communes, Path(communes_geojson), shapes, seed, tile_weights)
     written.update(copy_real(out))
     return written

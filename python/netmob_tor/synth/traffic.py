@@ -347,8 +347,10 @@ def write_city_traffic(
     quarters: dict[str, dict[str, np.ndarray]],
     axis: HourAxis,
     rng: np.random.Generator,
-) -> int:
-    """Write one city's files for every service and day; return the number of bytes written.
+) -> tuple[int, pd.DataFrame]:
+    """Write one city's files for every service and day; return the number of bytes written and
+    each tile's share of its group's traffic (tile_id, group, weight: summing to 1 per group),
+    which the synthetic places follow.
 
     tiles: tile_id and `group` (commune code or UNASSIGNED) for each tile of the city.
     quarters: group -> service -> integer quarter-hour series on `axis` (4 per hour).
@@ -360,6 +362,8 @@ def write_city_traffic(
     raw = rng.lognormal(0.0, 1.0, len(tiles))
     sums = np.bincount(group_of_tile, weights=raw, minlength=len(groups))
     tile_weight = raw / sums[group_of_tile]
+    weights = pd.DataFrame({"tile_id": tiles["tile_id"].to_numpy(), "group": tiles["group"].to_numpy(),
+                            "weight": tile_weight})
     order = np.argsort(tiles["tile_id"].to_numpy(), kind="stable")
     tile_ids = tiles["tile_id"].to_numpy()[order]
     written = 0
@@ -373,4 +377,4 @@ def write_city_traffic(
             path.parent.mkdir(parents=True, exist_ok=True)
             np.savetxt(path, np.column_stack([tile_ids, values]), fmt="%d", delimiter=" ")
             written += path.stat().st_size
-    return written
+    return written, weights
