@@ -130,7 +130,8 @@
   {{ return(dividend ~ ' // ' ~ divisor) }}
 {%- endmacro %}
 {% macro spark__int_div(dividend, divisor) -%}
-  {{ return(dividend ~ ' div ' ~ divisor) }}
+  {#- Spark's div gives BIGINT; DuckDB's // keeps the operands' INTEGER. -#}
+  {{ return('cast(' ~ dividend ~ ' div ' ~ divisor ~ ' as int)') }}
 {%- endmacro %}
 
 

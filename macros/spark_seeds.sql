@@ -2,7 +2,8 @@
     bindings, which its session method pastes into the SQL as '{value}': a name with an apostrophe
     (Provence-Alpes-Côte d'Azur, L'Haÿ-les-Roses) breaks the statement, and an empty cell becomes the
     string 'None'. This override (the root project's spark__ macro wins dbt's dispatch) writes each
-    value as a Spark SQL literal instead: empty cells null, strings quoted with backslash escapes. -#}
+    value as a Spark SQL literal instead: empty cells null, strings quoted with quotes doubled
+    (the profile reads string literals without backslash escapes, as DuckDB does). -#}
 
 {% macro spark__load_csv_rows(model, agate_table) %}
   {%- set column_override = model['config'].get('column_types', {}) -%}
@@ -33,6 +34,6 @@
   {%- elif value is number -%}
     {{ return(value | string) }}
   {%- else -%}
-    {{ return("'" ~ (value | string).replace('\\', '\\\\').replace("'", "\\'") ~ "'") }}
+    {{ return("'" ~ (value | string).replace("'", "''") ~ "'") }}
   {%- endif -%}
 {% endmacro %}
