@@ -1,14 +1,15 @@
 """The traffic DAG on Apache Spark (dbt target `spark`) against the same DAG on DuckDB.
 
 A small dataset is generated here (Nancy and Dijon, three days around the spring-forward day
-2019-03-31, scale 20) and built twice: on DuckDB (`dbt build`, the default target, into a private
-DuckDB file) and on Spark (`dbt build --target spark --selector spark_traffic`, local[2], into a
-private Spark warehouse), the Spark build reading DuckDB's Parquet export of what only DuckDB builds
-(`netmob-tor export-duckdb-inputs`). The two are independent implementations of each dialect-specific
-step (reading the text, the 92-value day, time zones, lists, unpivot, correlations): every commune x
-hour volume must be equal, and per commune rho, the lagged rho, Spearman's rho and c to 1e-9, as every
-other column of commune_summary and commune_hour (floats to 1e-9 relative). Then `netmob-tor analyze
---from-parquet` runs the statistical layer on the Spark marts.
+2019-03-31, scale 20) and built under two processing profiles (PROFILES), each twice: on DuckDB
+(`dbt build`, the default target, into a private DuckDB file) and on Spark (`dbt build --target spark
+--selector spark_traffic`, local[2], into a private Spark warehouse), the Spark build reading DuckDB's
+Parquet export of what only DuckDB builds (`netmob-tor export-duckdb-inputs`). Each dialect-specific
+step (reading the text, the 92-value day, time zones, lists, unpivot, correlations) has its own
+implementation per engine: every commune x hour volume must be equal, and per commune rho, the
+lagged rho, Spearman's rho and c to 1e-9, as every other column of commune_summary, commune_hour,
+the correlations and study_parameters (floats to 1e-9 relative), with the same types. Then `netmob-tor
+analyze --from-parquet` runs the statistical layer on the Spark marts and must give DuckDB's Table 2.
 
 Marked `spark`: deselected by default (pyproject addopts); `make test-spark` (.ci/run, after make test)
 runs it. Needs the optional extra (`make setup-spark`) and Java 17+; without Java it is skipped.
@@ -49,6 +50,13 @@ KEYS = {
 }
 PER_COMMUNE = ["rho", "rho_tor_lagged", "rho_spearman", "rho_preprint", "c", "c_tor_lagged", "c_preprint"]
 VOLUMES = ["tor_dl", "web_adult_dl", "youtube_dl"]
+# The study profile (the 92-value day labelled by position, the lag by label), and the corrected one
+# with the zero-Web_Adult rule kept, so that the spring-forward day stays in: its values on their real
+# local hours, the lag on the UTC clock, the commune file's populations, the districts' parent controls.
+PROFILES = {
+    "study": {"processing_profile": "study"},
+    "corrected_local_time": {"processing_profile": "corrected", "anomaly_rule": "zero_web_adult"},
+}
 
 
 def venv_bin(name: str) -> str:
@@ -78,31 +86,40 @@ def spark_env(warehouse: Path) -> dict[str, str]:
     }
 
 
-def run_spark_build(data_root: Path, exports: Path, warehouse: Path, work: Path) -> subprocess.CompletedProcess:
+def run_spark_build(data_root: Path, exports: Path, warehouse: Path, work: Path, variables: dict[str, str]) -> subprocess.CompletedProcess:
     """`dbt build --target spark --selector spark_traffic` (seeds and models; dbt's data tests run on the DuckDB build)."""
+    pairs = ", ".join(f"{k}: '{v}'" for k, v in {"data_root": data_root, "duckdb_exports_dir": exports, **variables}.items())
     cmd = [
         venv_bin("dbt"), "--no-use-colors", "build", "--target", "spark", "--selector", "spark_traffic",
         "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test",
         "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
-        "--vars", f"{{data_root: '{data_root}', duckdb_exports_dir: '{exports}'}}",
+        "--vars", "{" + pairs + "}",
     ]
     return subprocess.run(cmd, cwd=project_root(), env=spark_env(warehouse), capture_output=True, text=True)
 
 
 @pytest.fixture(scope="module")
-def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    """The generated set built on DuckDB and on Spark; the Spark build's wall time."""
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small generated dataset, shared by both profiles' builds."""
     require_spark()
-    base = tmp_path_factory.mktemp("spark_target")
-    root = base / "data"
+    root = tmp_path_factory.mktemp("spark_target_data") / "data"
     gen = subprocess.run(
         [venv_bin("netmob-tor"), "generate", "--out", str(root), "--seed", "11", "--scale", "20", "--cities", CITIES, "--days", DAYS],
         capture_output=True, text=True, cwd=project_root(),
     )
     assert gen.returncode == 0, f"generate failed:\n{gen.stderr[-3000:]}"
+    return root
+
+
+@pytest.fixture(scope="module", params=sorted(PROFILES))
+def builds(request: pytest.FixtureRequest, generated: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """The generated set built on DuckDB and on Spark under one processing profile; the Spark build's wall time."""
+    profile = PROFILES[request.param]
+    base = tmp_path_factory.mktemp(f"spark_target_{request.param}")
+    root = generated
     duck = base / "duckdb"
     duck.mkdir()
-    run = run_dbt(root, duck / "wh.duckdb", duck, SELECT, {}, *EXCLUDE)
+    run = run_dbt(root, duck / "wh.duckdb", duck, SELECT, profile, *EXCLUDE)
     assert run.returncode == 0, f"dbt build (duckdb) failed:\n{run.stdout[-4000:]}\n{run.stderr[-2000:]}"
     exports = base / "exports"
     out = subprocess.run(
@@ -112,10 +129,10 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     assert out.returncode == 0, f"export-duckdb-inputs failed:\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}"
     warehouse = base / "spark_warehouse"
     started = time.perf_counter()
-    spark = run_spark_build(root, exports, warehouse, base / "spark")
+    spark = run_spark_build(root, exports, warehouse, base / "spark", profile)
     seconds = time.perf_counter() - started
     assert spark.returncode == 0, f"dbt build (spark) failed:\n{spark.stdout[-6000:]}\n{spark.stderr[-3000:]}"
-    return {"root": root, "duckdb": duck / "wh.duckdb", "spark": warehouse / "main.db", "seconds": seconds}
+    return {"profile": request.param, "duckdb": duck / "wh.duckdb", "spark": warehouse / "main.db", "seconds": seconds}
 
 
 def read_both(builds: dict[str, object], table: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -189,8 +206,8 @@ def test_per_commune_correlations_and_c_are_equal(builds: dict[str, object]) -> 
     assert duck["commune_code"].tolist() == spark["commune_code"].tolist()
     assert duck["rho"].notna().sum() > 20, "too few communes with a correlation to compare"
     gaps = {column: column_gap(duck[column], spark[column], relative=False) for column in PER_COMMUNE}
-    print(f"\nSpark vs DuckDB, largest absolute gap per commune: {', '.join(f'{k} {v:.2g}' for k, v in gaps.items())}; "
-          f"Spark build {builds['seconds']:.0f} s")
+    print(f"\nSpark vs DuckDB ({builds['profile']}), largest absolute gap per commune: "
+          f"{', '.join(f'{k} {v:.2g}' for k, v in gaps.items())}; Spark build {builds['seconds']:.0f} s")
     for column, gap in gaps.items():
         assert gap <= TOL, f"commune_summary.{column}: DuckDB and Spark differ by {gap:.3g}"
     duck_corr, spark_corr = read_both(builds, "int_communes__traffic_correlations")
@@ -206,6 +223,8 @@ def test_commune_summary_is_equal(builds: dict[str, object]) -> None:
 
 def test_analyze_from_parquet(builds: dict[str, object], tmp_path: Path) -> None:
     """The statistical layer on the Spark marts (analyze --from-parquet, schema main_spark) gives the DuckDB build's Table 2."""
+    if builds["profile"] != "study":
+        pytest.skip("the statistical layer is compared on the study profile's build")
     database = tmp_path / "analysis.duckdb"
     shutil.copy(builds["duckdb"], database)
     for extra in ([], ["--from-parquet", str(builds["spark"])]):
