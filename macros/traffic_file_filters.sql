@@ -19,9 +19,7 @@
       landed). `signature` holds what, besides the bytes, shapes the file's loaded rows: those two,
       the DST gap hour, the time zone and the value type. An empty (0-byte) file stops the build. -#}
   {%- if not execute -%}{{ return([]) }}{%- endif -%}
-  {%- set listing = "select filename, size, epoch_ms(last_modified) from read_blob(["
-      ~ traffic_file_patterns() | join(', ') ~ "]) order by filename" -%}
-  {%- set rows = run_query(listing).rows -%}
+  {%- set rows = run_query(traffic_file_listing(traffic_file_patterns())).rows -%}
   {%- set value_type = var('traffic_value_type', 'auto') -%}
   {%- set quarter_days = var('zero_web_adult_days') | map('string') | list -%}
   {%- set empty = [] -%}
@@ -50,6 +48,84 @@
   {{ return(stamps) }}
 {% endmacro %}
 
+
+{% macro traffic_file_listing(patterns) %}
+  {#- SQL listing the files that match `patterns` (quoted globs): path, size in bytes and
+      modification time in epoch milliseconds, ordered by path, without reading their text. -#}
+  {{ return(adapter.dispatch('traffic_file_listing', 'netmob_tor')(patterns)) }}
+{% endmacro %}
+
+
+{% macro duckdb__traffic_file_listing(patterns) %}
+  {#- read_blob without its content column reads no text. -#}
+  {{ return("select filename, size, epoch_ms(last_modified) from read_blob([" ~ patterns | join(', ') ~ "]) order by filename") }}
+{% endmacro %}
+
+
+{% macro spark__traffic_file_listing(patterns) %}
+  {#- Spark's binaryFile source reads a file's bytes only when its content column is selected; its
+      path is the URI (file:/..., hdfs://...) that _metadata.file_path gives the text reader. -#}
+  {%- set parts = [] -%}
+  {%- for pattern in patterns -%}
+    {%- do parts.append("select path, length, unix_millis(modificationTime) from binaryFile.`" ~ pattern[1:-1] ~ "`") -%}
+  {%- endfor -%}
+  {{ return(parts | join(' union all ') ~ ' order by 1') }}
+{% endmacro %}
+
+
+{% macro read_traffic_text(patterns, value_type) %}
+  {#- SQL rows of the traffic files matching `patterns` (quoted globs): `filename`, `tile_id` and
+      the space-separated values v01..v97 as `value_type` (BIGINT or DOUBLE), null past the line's
+      last value. A line with more than 97 values, or a value that is not of `value_type`, stops
+      the build with an error naming the file. -#}
+  {{ return(adapter.dispatch('read_traffic_text', 'netmob_tor')(patterns, value_type)) }}
+{% endmacro %}
+
+
+{% macro duckdb__read_traffic_text(patterns, value_type) -%}
+select *
+    from read_csv(
+        [{{ patterns | join(', ') }}],
+        delim=' ', header=false, auto_detect=false, null_padding=true, filename=true, parallel=true,
+        columns=struct_pack(
+            tile_id := 'BIGINT',
+            {% for i in range(1, 98) -%}
+            v{{ '%02d' % i }} := '{{ value_type }}'{{ ',' if not loop.last }}
+            {% endfor %}
+        )
+    )
+{%- endmacro %}
+
+
+{% macro spark__read_traffic_text(patterns, value_type) -%}
+  {#- Spark's text reader, one row per line with the file's URI; fields split on single spaces as
+      DuckDB's read_csv(delim=' ') does (an empty field is null). Spark's casts are lenient (ANSI
+      mode is off under dbt-spark: '1.5' would become 1 as BIGINT), so the fields are checked first,
+      in tile_id, which every reader uses (a check in an unused column would be pruned unevaluated).
+      Short SQL on purpose: the view's text must fit the metastore (32,700 characters in Derby). -#}
+  {%- set whole = value_type | upper in ('BIGINT', 'INTEGER') -%}
+  {%- set pattern = '^-?[0-9]+$' if whole else '^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$' -%}
+  {%- set bad = "f -> f <> '' and not f rlike '" ~ pattern ~ "'" -%}
+  select
+      filename,
+      case
+          when size(fields) > 98
+              then raise_error('a line of ' || filename || ' has ' || (size(fields) - 1) || ' values, more than 97')
+          when exists(slice(fields, 2, 97), {{ bad }})
+              then raise_error('traffic value ' || filter(slice(fields, 2, 97), {{ bad }})[0] || ' is not {{ value_type }} in '
+                  || filename || ' (tile ' || fields[0] || '): set var traffic_value_type: double')
+          else cast(fields[0] as bigint)
+      end as tile_id,
+      {% for i in range(1, 98) -%}
+      cast(nullif(try_element_at(fields, {{ i + 1 }}), '') as {{ value_type }}) as v{{ '%02d' % i }}{{ ',' if not loop.last }}
+      {% endfor -%}
+  from (
+      {% for pattern in patterns -%}
+      select _metadata.file_path as filename, split(value, ' ') as fields from text.`{{ pattern[1:-1] }}`
+      {{ 'union all' if not loop.last }}
+      {% endfor -%}
+  ) as lines
+{%- endmacro %}
 
 {% macro local_day_hours(day) %}
   {#- Hours in the local calendar day `day` ('YYYY-MM-DD') in var `timezone`: 24, 23 on the
@@ -121,7 +197,7 @@
     {% for f in files -%}
     ('{{ f.path.replace("'", "''") }}', '{{ f.city }}', '{{ f.service }}', date '{{ f.day }}',
      {{ f.local_day_hours if f.local_day_hours is not none else 'null' }}::integer, {{ f.quarter_hours }},
-     {{ f.size }}::bigint, epoch_ms({{ f.modified_ms }}::bigint), '{{ f.signature }}'){{ ',' if not loop.last }}
+     {{ f.size }}::bigint, {{ epoch_ms_timestamp(f.modified_ms ~ '::bigint') }}, '{{ f.signature }}'){{ ',' if not loop.last }}
     {% endfor -%}
   ) as stamps(
       source_file, city, service, traffic_date, local_day_hours, has_quarter_hours, source_size, source_modified,
@@ -199,11 +275,28 @@
     {%- if f.service not in firsts -%}{%- do firsts.update({f.service: f.path}) -%}{%- endif -%}
   {%- endfor -%}
   {%- if not firsts -%}{{ return('integer') }}{%- endif -%}
+  {%- set paths = [] -%}
+  {%- for service in firsts | sort -%}{%- do paths.append(firsts[service]) -%}{%- endfor -%}
+  {%- set sniff = traffic_value_sample(paths) -%}
+  {%- set row = run_query(sniff).rows[0] -%}
+  {%- if not row[0] -%}{{ return('double') }}{%- endif -%}
+  {{ return('integer' if row[1] * 96 * 100 < 2147483647 else 'bigint') }}
+{% endmacro %}
+
+
+{% macro traffic_value_sample(paths) %}
+  {#- SQL of one row (whole, largest) over the first 2000 lines of each file of `paths`: whether
+      every value is a whole number, and the largest value (traffic_value_type_sniffed). -#}
+  {{ return(adapter.dispatch('traffic_value_sample', 'netmob_tor')(paths)) }}
+{% endmacro %}
+
+
+{% macro duckdb__traffic_value_sample(paths) %}
   {%- set columns = ["tile_id := 'VARCHAR'"] -%}
   {%- for i in range(1, 98) -%}{%- do columns.append("v%02d := 'VARCHAR'" % i) -%}{%- endfor -%}
   {%- set samples = [] -%}
-  {%- for service in firsts | sort -%}
-    {%- do samples.append("select * from (select * from read_csv('" ~ firsts[service].replace("'", "''")
+  {%- for path in paths -%}
+    {%- do samples.append("select * from (select * from read_csv('" ~ path.replace("'", "''")
         ~ "', delim=' ', header=false, auto_detect=false, null_padding=true, columns=struct_pack("
         ~ columns | join(', ') ~ ")) limit 2000)") -%}
   {%- endfor -%}
@@ -215,9 +308,25 @@
         coalesce(max(try_cast(text as double)), 0) as largest
     from values_
   {%- endset -%}
-  {%- set row = run_query(sniff).rows[0] -%}
-  {%- if not row[0] -%}{{ return('double') }}{%- endif -%}
-  {{ return('integer' if row[1] * 96 * 100 < 2147483647 else 'bigint') }}
+  {{ return(sniff) }}
+{% endmacro %}
+
+
+{% macro spark__traffic_value_sample(paths) %}
+  {%- set samples = [] -%}
+  {%- for path in paths -%}
+    {%- do samples.append("(select value from text.`" ~ path ~ "` limit 2000)") -%}
+  {%- endfor -%}
+  {%- set sniff -%}
+    with lines as ({{ samples | join(' union all ') }}),
+    values_ as (select explode(slice(split(value, ' '), 2, 97)) as text from lines)
+    select
+        coalesce(bool_and(text rlike '^-?[0-9]+$'), true) as whole,
+        coalesce(max(cast(text as double)), 0) as largest
+    from values_
+    where text <> ''
+  {%- endset -%}
+  {{ return(sniff) }}
 {% endmacro %}
 
 

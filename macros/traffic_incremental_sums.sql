@@ -8,7 +8,7 @@
 {% macro traffic_files_signatures(key) %}
   {#- One row per `key` (columns of the load ledger, e.g. city, service, traffic_date) with the
       signature of its loaded files: which files, loaded when (a reload changes `loaded_at`). -#}
-  select {{ key | join(', ') }}, sum(hash(source_file, loaded_at))::hugeint as files_signature
+  select {{ key | join(', ') }}, {{ hash_sum('source_file, loaded_at') }} as files_signature
   from {{ ref('int_traffic__loaded_files') }}
   group by {{ key | join(', ') }}
 {% endmacro %}
@@ -16,7 +16,7 @@
 
 {% macro traffic_grid_signature() %}
   {#- Scalar SQL: the signature of the tile -> commune crosswalk, every column of every row. -#}
-  (select sum(hash(crosswalk))::hugeint from {{ ref('int_tiles__communes') }} as crosswalk)
+  (select {{ hash_sum(whole_row('crosswalk')) }} from {{ duckdb_computed('int_tiles__communes') }} as crosswalk)
 {% endmacro %}
 
 
@@ -48,8 +48,14 @@
 
 
 {% macro traffic_incremental_config(key=none) %}
-  {#- The config of the models kept in step with the raw files, as keyword arguments of config():
-      incremental, delete+insert on `key`, stopping on a schema change (rebuild with
+  {#- The config of the models kept in step with the raw files, as keyword arguments of config()
+      (dispatched: Spark builds them as plain tables, below). -#}
+  {{ return(adapter.dispatch('traffic_incremental_config', 'netmob_tor')(key)) }}
+{% endmacro %}
+
+
+{% macro duckdb__traffic_incremental_config(key) %}
+  {#- Incremental, delete+insert on `key`, stopping on a schema change (rebuild with
       --full-refresh). Without `key`, one row set per file (the tile-day table and its ledger):
       keyed on source_file, vanished files deleted first. With `key` (columns of the load ledger),
       the rows built from the ledger: stale rows deleted first (delete_stale_traffic_rows). -#}
@@ -60,4 +66,12 @@
   {%- endif -%}
   {{ return({'materialized': 'incremental', 'incremental_strategy': 'delete+insert', 'unique_key': unique_key,
              'on_schema_change': 'fail', 'pre_hook': hook}) }}
+{% endmacro %}
+
+
+{% macro spark__traffic_incremental_config(key) %}
+  {#- A plain table, rebuilt whole on every run: delete+insert needs a table format with row
+      deletes (Delta, Iceberg), which a local Spark without extra jars does not have. With no
+      incremental run, every file is read, and the pre-hooks and signatures have nothing to do. -#}
+  {{ return({'materialized': 'table'}) }}
 {% endmacro %}

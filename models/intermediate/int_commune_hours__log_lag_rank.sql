@@ -39,7 +39,7 @@ lagged as (
     from logged
     left join logged as earlier
         on earlier.commune_code = logged.commune_code
-       and earlier.{{ lag_clock }} = logged.{{ lag_clock }} - to_hours({{ var('tor_lag_hours') }})
+       and earlier.{{ lag_clock }} = logged.{{ lag_clock }} - {{ hours_interval(var('tor_lag_hours')) }}
 
 ),
 

@@ -19,7 +19,7 @@ with study_communes as (
 
 communes as (
 
-    select * from {{ ref('stg_ign__communes') }}
+    select * from {{ duckdb_computed('stg_ign__communes') }}
 
 ),
 
@@ -31,7 +31,7 @@ admin as (
 
 tiles as (
 
-    select * from {{ ref('int_tiles__communes') }}
+    select * from {{ duckdb_computed('int_tiles__communes') }}
 
 ),
 

@@ -19,15 +19,14 @@ final as (
         commune_code,
         count(*) as n_hours,
         count(*) filter (where is_tor_zero) as n_hours_without_tor,
-        corr(ln_web_adult, ln_tor order by hour_start_local) as rho,
+        {{ ordered_corr('ln_web_adult', 'ln_tor', 'hour_start_local') }} as rho,
         count(ln_tor_lagged) as n_hour_pairs_lagged,
-        corr(ln_web_adult, ln_tor_lagged order by hour_start_local) as rho_tor_lagged,
-        corr(rank_web_adult, rank_tor order by hour_start_local) as rho_spearman,
-        corr(ln_web_adult_minus_youtube, ln_tor_minus_youtube order by hour_start_local) as rho_youtube_differenced,
-        corr(rank_web_adult_minus_youtube, rank_tor_minus_youtube order by hour_start_local) as rho_preprint,
-        corr(
-            rank_web_adult_minus_youtube_lag_pairs, rank_tor_minus_youtube_lagged order by hour_start_local
-        ) as rho_preprint_tor_lagged
+        {{ ordered_corr('ln_web_adult', 'ln_tor_lagged', 'hour_start_local') }} as rho_tor_lagged,
+        {{ ordered_corr('rank_web_adult', 'rank_tor', 'hour_start_local') }} as rho_spearman,
+        {{ ordered_corr('ln_web_adult_minus_youtube', 'ln_tor_minus_youtube', 'hour_start_local') }} as rho_youtube_differenced,
+        {{ ordered_corr('rank_web_adult_minus_youtube', 'rank_tor_minus_youtube', 'hour_start_local') }} as rho_preprint,
+        {{ ordered_corr('rank_web_adult_minus_youtube_lag_pairs', 'rank_tor_minus_youtube_lagged', 'hour_start_local') }}
+            as rho_preprint_tor_lagged
     from hours
     group by commune_code
 

@@ -11,7 +11,7 @@ with set_aside as (
 
 tiles as (
 
-    select * from {{ ref('int_tiles__communes') }}
+    select * from {{ duckdb_computed('int_tiles__communes') }}
     where is_assigned
 
 ),
@@ -40,7 +40,7 @@ counted as (
         tiles.commune_code,
         count(*) as n_lines_set_aside,
         count(*) filter (where set_aside.reason = 'tile absent from file') as n_lines_absent,
-        string_agg(distinct set_aside.reason, '; ' order by set_aside.reason) as set_aside_reasons
+        {{ distinct_string_agg('set_aside.reason', "'; '") }} as set_aside_reasons
     from set_aside
     inner join tiles
         on tiles.city = set_aside.city

@@ -20,7 +20,7 @@ with tile_days as (
 
 tiles as (
 
-    select * from {{ ref('int_tiles__communes') }}
+    select * from {{ duckdb_computed('int_tiles__communes') }}
 
 ),
 
@@ -62,7 +62,7 @@ present as (
         service,
         traffic_date,
         n_tiles + n_quarantined_lines
-            - len(list_filter(quarantined_lines, line -> line.reason = 'tile not in the city grid')) as n_lines
+            - {{ list_count_where('quarantined_lines', "line -> line.reason = 'tile not in the city grid'") }} as n_lines
     from commune_days
 
 ),

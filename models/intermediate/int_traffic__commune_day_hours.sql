@@ -38,7 +38,7 @@ files as (
 
 tiles as (
 
-    select * from {{ ref('int_tiles__communes') }}
+    select * from {{ duckdb_computed('int_tiles__communes') }}
 
 ),
 
@@ -80,7 +80,7 @@ final as (
         {{ traffic_grid_signature() }} as grid_signature,
         count(*) filter (where reason is null) as n_tiles,
         count(*) filter (where reason is not null) as n_quarantined_lines,
-        list({'tile_id': tile_id, 'source_file': source_file, 'reason': reason}) filter (where reason is not null)
+        {{ struct_list_agg({'tile_id': 'tile_id', 'source_file': 'source_file', 'reason': 'reason'}, 'reason is not null') }}
             as quarantined_lines,
         {% for h in range(24) -%}
         {{ volume_sum("h%02d" % h, where='reason is null') }} as h{{ '%02d' % h }}{{ ',' if not loop.last }}

@@ -14,12 +14,13 @@
 {%- set labels = processing_choice('dst_day_labels') %}
 {%- set gap = var('dst_gap_hour') %}
 {%- set quarter_days = var('zero_web_adult_days') if anomaly_rule == 'zero_web_adult' else [] %}
+{%- set hour_labels = [] %}{% for k in range(24) %}{% do hour_labels.append('l%02d' % k) %}{% endfor %}
 
 with commune_days as (
 
     {#- rows under the commune's urban area (two grids' rows of a commune summed under one city
         when `commune_scope: all` lets two cities reach it) -#}
-    select * exclude (city, commune_city), coalesce(commune_city, city) as city
+    select {{ star_exclude(['city', 'commune_city']) }}, coalesce(commune_city, city) as city
     from {{ ref('int_traffic__commune_day_hours') }}
     where commune_code is not null
       and not {{ in_dates('traffic_date', quarter_days) }}
@@ -61,9 +62,7 @@ labelled_days as (
 
 hour_rows as (
 
-    unpivot labelled_days
-    on {% for k in range(24) %}l{{ '%02d' % k }}{{ ', ' if not loop.last }}{% endfor %}  -- noqa: LT05
-    into name hour_label value dl_volume
+    {{ unpivot_columns('labelled_days', hour_labels, 'hour_label', 'dl_volume') }}
 
 ),
 
@@ -91,11 +90,11 @@ quarter_labelled as (
         traffic_date,
         local_day_hours,
         {%- if labels == 'position' %}
-        (value_position - 1) // 4 as hour_of_day,
+        {{ int_div('(value_position - 1)', 4) }} as hour_of_day,
         {%- else %}
         case
-            when local_day_hours = 23 and value_position > 4 * {{ gap }} then (value_position - 1) // 4 + 1
-            else (value_position - 1) // 4
+            when local_day_hours = 23 and value_position > 4 * {{ gap }} then {{ int_div('(value_position - 1)', 4) }} + 1
+            else {{ int_div('(value_position - 1)', 4) }}
         end as hour_of_day,
         {%- endif %}
         value_position,
@@ -165,7 +164,7 @@ hour_wide as (
 unioned as (
 
     select * from hour_wide
-    union all by name
+    {{ union_all_by_name() }}
     select * from by_quarter
 
 ),
@@ -208,9 +207,9 @@ final as (
         local_day_hours,
         hour_of_day,
         real_hour_of_day,
-        traffic_date + to_hours(hour_of_day) as hour_start_local,
-        timezone('UTC', timezone('{{ var("timezone") }}', traffic_date + to_hours(real_hour_of_day))) as hour_start_utc,
-        isodow(traffic_date) as iso_day_of_week,
+        {{ local_timestamp('traffic_date', 'hour_of_day') }} as hour_start_local,
+        {{ local_to_utc(local_timestamp('traffic_date', 'real_hour_of_day'), var('timezone')) }} as hour_start_utc,
+        {{ iso_day_of_week('traffic_date') }} as iso_day_of_week,
         {% for service in var('services') -%}
         {{ service | lower }}_dl{{ ',' if not loop.last }}
         {% endfor %}

@@ -11,6 +11,7 @@
     (traffic_incremental_sums). -#}
 
 {%- set key = ['service', 'traffic_date'] %}
+{%- set positions = [] %}{% for i in range(1, 97) %}{% do positions.append('q%02d' % i) %}{% endfor %}
 
 with signatures as (
 
@@ -39,7 +40,7 @@ tile_days as (
 
 tiles as (
 
-    select * from {{ ref('int_tiles__communes') }}
+    select * from {{ duckdb_computed('int_tiles__communes') }}
     where is_assigned
 
 ),
@@ -56,7 +57,7 @@ summed as (
         any_value(tile_days.files_signature) as files_signature,
         {{ traffic_grid_signature() }} as grid_signature,
         {% for i in range(1, 97) -%}
-        {{ volume_sum('tile_days.quarter_hours[%d]' % i) }} as q{{ '%02d' % i }}{{ ',' if not loop.last }}
+        {{ volume_sum(list_item('tile_days.quarter_hours', i)) }} as q{{ '%02d' % i }}{{ ',' if not loop.last }}
         {% endfor %}
     from tile_days
     inner join tiles
@@ -68,9 +69,7 @@ summed as (
 
 long as (
 
-    unpivot summed
-    on {% for i in range(1, 97) %}q{{ '%02d' % i }}{{ ', ' if not loop.last }}{% endfor %}  -- noqa: LT05
-    into name position_label value dl_volume
+    {{ unpivot_columns('summed', positions, 'position_label', 'dl_volume') }}
 
 ),
 

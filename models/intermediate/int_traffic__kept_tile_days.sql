@@ -26,7 +26,7 @@ tile_hours as (
         files.traffic_date,
         tile_days.tile_id,
         files.local_day_hours,
-        tile_days.* exclude (tile_id, source_file, quarter_hours),
+        {{ star_exclude(['tile_id', 'source_file', 'quarter_hours'], 'tile_days') }},
         tile_days.source_file,
         files.loaded_at
     from tile_days

@@ -18,7 +18,7 @@ absent as (
 
 lines as (
 
-    select city, service, traffic_date, unnest(quarantined_lines) as line
+    select city, service, traffic_date, {{ unnest_list('quarantined_lines') }} as line
     from commune_days
 
 ),

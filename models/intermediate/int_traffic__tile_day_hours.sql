@@ -22,6 +22,7 @@
 {%- set gap = var('dst_gap_hour') %}
 {%- set files = traffic_files_to_read(traffic_load_ledger()) %}
 {%- set land = traffic_value_type().land %}
+{%- set quarter_columns = [] %}{% for i in range(1, 97) %}{% do quarter_columns.append('v%02d' % i) %}{% endfor %}
 
 with traffic as (
 
@@ -62,7 +63,7 @@ hours as (
             act on (var zero_web_adult_days): that rule works at quarter-hour level. -#}
         case
             when dated.has_quarter_hours
-                then [{% for i in range(1, 97) %}v{{ '%02d' % i }}{{ ', ' if not loop.last }}{% endfor %}]  -- noqa: LT05
+                then {{ list_of(quarter_columns) }}  -- noqa: LT05
         end as quarter_hours
     from dated
 
@@ -120,8 +121,8 @@ final as (
         {% if land == 'INTEGER' -%}
         case
             when daily_dl > 2147483647
-                then error('traffic volume over the INTEGER range (a day total of ' || daily_dl || ') in '
-                    || source_file || ', tile ' || tile_id || ': set var traffic_value_type: bigint')
+                then {{ raise_error("'traffic volume over the INTEGER range (a day total of ' || daily_dl || ') in '
+                    || source_file || ', tile ' || tile_id || ': set var traffic_value_type: bigint'") }}
             else daily_dl
         end as daily_dl,
         {%- else -%}

@@ -23,20 +23,20 @@ line_checks as (
 
 crime as (
 
-    select * from {{ ref('int_crime__commune_rates') }}
+    select * from {{ duckdb_computed('int_crime__commune_rates') }}
 
 ),
 
 controls as (
 
-    select * from {{ ref('int_communes__controls') }}
+    select * from {{ duckdb_computed('int_communes__controls') }}
 
 ),
 
 final as (
 
     select
-        estimates.* exclude ({{ rates | join(', ') }}),
+        {{ star_exclude(rates, 'estimates') }},
         coalesce(line_checks.n_lines_set_aside, 0) as n_lines_set_aside,
         coalesce(line_checks.n_lines_absent, 0) as n_lines_absent,
         coalesce(line_checks.share_lines_set_aside, 0) as share_lines_set_aside,
@@ -45,8 +45,8 @@ final as (
         {% for column in rates -%}
         estimates.{{ column }},
         {% endfor -%}
-        crime.* exclude (commune_code),
-        controls.* exclude (commune_code, department_code, epci_code),
+        {{ star_exclude(['commune_code'], 'crime') }},
+        {{ star_exclude(['commune_code', 'department_code', 'epci_code'], 'controls') }},
         {{ processing_profile_columns() }}
     from estimates
     left join line_checks using (commune_code)

@@ -76,6 +76,13 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from netmob_tor.duck import connect
 
     con = connect(args.database)
+    if args.from_parquet:
+        if args.source != "warehouse":
+            raise SystemExit("--from-parquet applies to the warehouse source only")
+        from netmob_tor.spark import load_spark_marts
+
+        args.schema = args.schema if args.schema != "main" else "main_spark"
+        load_spark_marts(con, Path(args.from_parquet), args.schema)
     if args.schema != "main":
         if args.source != "warehouse":
             raise SystemExit("--schema applies to the warehouse source only")
@@ -157,6 +164,8 @@ DELEGATED = {
     "doctor": ("netmob_tor.doctor", "main_doctor", "check a data folder (real or embedded) before a build"),
     "validate": ("netmob_tor.validate", "main_validate", "run the Great Expectations suite on the marts"),
     "bench": ("netmob_tor.bench", "main_bench", "time the build against the scan floor and the notebook baseline"),
+    "export-duckdb-inputs": ("netmob_tor.spark", "main_export_inputs",
+                             "write what only DuckDB builds as the Parquet files the Spark target reads (source duckdb_exports)"),
     "export": ("netmob_tor.export", "main_export",
                "the study's release layout regenerated from the marts (corrected), and every mart as Parquet"),
 }
@@ -215,6 +224,10 @@ def add_study_commands(sub: argparse._SubParsersAction) -> None:
     ana.add_argument("--schema", default="main",
                      help="the schema of the processing profile to analyse, e.g. main_corrected (built with dbt's "
                           "profile_schema var); tables are stored there (main: the study profile)")
+    ana.add_argument("--from-parquet", default=None, metavar="DIR",
+                     help="the marts of a Spark build (its warehouse's <schema>.db folder, e.g. warehouse/spark/main.db): "
+                          "loaded into --schema (default main_spark) of --database beside the DuckDB marts Spark does not "
+                          "build, then analysed there")
     ana.set_defaults(func=cmd_analyze)
 
     prof = command(sub, "profiles", "the processing profiles' Table 2 and Table 1 (c) side by side with the published figures")

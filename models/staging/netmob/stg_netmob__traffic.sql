@@ -12,19 +12,9 @@
 with source as (
 
     {#- A 97th column is declared so that a line with one value too many is read and quarantined
-        (null on every good line); a line with more stops the build with DuckDB's error, which
-        names the file and the line. -#}
-    select *
-    from read_csv(
-        [{{ patterns | join(', ') }}],
-        delim=' ', header=false, auto_detect=false, null_padding=true, filename=true, parallel=true,
-        columns=struct_pack(
-            tile_id := 'BIGINT',
-            {% for i in range(1, 98) -%}
-            v{{ '%02d' % i }} := '{{ value_type }}'{{ ',' if not loop.last }}
-            {% endfor %}
-        )
-    )
+        (null on every good line); a line with more stops the build with an error naming the file
+        (macro read_traffic_text: DuckDB's read_csv, or Spark's text reader). -#}
+    {{ read_traffic_text(patterns, value_type) }}
 
 ),
 
