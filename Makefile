@@ -22,7 +22,7 @@ DBT := $(BIN)/dbt
 DBT_VARS := --store-failures --vars '{data_root: "$(DATA_ROOT)"}'
 
 BENCH_WORK ?= benchmarks/data
-.PHONY: demo test lint lint-fix setup setup-spark test-spark data build analyze chromium bench clean
+.PHONY: demo test lint lint-fix setup setup-spark test-spark data build analyze chromium bench bench-spark clean
 
 demo: analyze
 	$(BIN)/netmob-tor report --data-root $(DATA_ROOT)
@@ -118,6 +118,12 @@ build: data
 bench: setup
 	$(BIN)/pip install -q --no-deps -e '.[bench]' && $(BIN)/pip install -q 'polars>=2' pyarrow
 	$(BIN)/netmob-tor bench --work-dir $(BENCH_WORK)
+
+# The traffic DAG on Spark (local mode, the machine's cores) beside DuckDB on the same files: full Nancy over
+# two weeks (the spring-forward day included), at two sizes; benchmarks/spark.md and spark.json.
+SPARK_BENCH_DAYS ?= 2019-03-25:2019-04-07
+bench-spark: setup-spark
+	$(BIN)/netmob-tor bench --target spark --scales 20,full --days $(SPARK_BENCH_DAYS) --work-dir $(BENCH_WORK)
 
 clean:
 	rm -rf $(VENV) data target logs warehouse .duckdb

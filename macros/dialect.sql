@@ -59,14 +59,16 @@
 
 
 {% macro list_count_where(list_expr, lambda_expr) -%}
-  {#- How many elements of a list satisfy a lambda (`x -> ...`, the same syntax in both). -#}
+  {#- How many elements of a list satisfy a lambda (`x -> ...`, the same syntax in both); a null
+      list (a list aggregate over no row) counts 0, not null. -#}
   {{ return(adapter.dispatch('list_count_where', 'netmob_tor')(list_expr, lambda_expr)) }}
 {%- endmacro %}
 {% macro duckdb__list_count_where(list_expr, lambda_expr) -%}
-  {{ return('len(list_filter(' ~ list_expr ~ ', ' ~ lambda_expr ~ '))') }}
+  {{ return('coalesce(len(list_filter(' ~ list_expr ~ ', ' ~ lambda_expr ~ ')), 0)') }}
 {%- endmacro %}
 {% macro spark__list_count_where(list_expr, lambda_expr) -%}
-  {{ return('size(filter(' ~ list_expr ~ ', ' ~ lambda_expr ~ '))') }}
+  {#- not coalesce(size(...)): with spark.sql.legacy.sizeOfNull, size(null) is -1 -#}
+  {{ return('case when ' ~ list_expr ~ ' is null then 0 else size(filter(' ~ list_expr ~ ', ' ~ lambda_expr ~ ')) end') }}
 {%- endmacro %}
 
 

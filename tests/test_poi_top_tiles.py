@@ -12,9 +12,11 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
 import duckdb
 import jinja2
+import jinja2.runtime
 import pandas as pd
 import pytest
 import yaml
@@ -83,7 +85,22 @@ def render_model(folder: str, name: str, overrides: dict) -> str:
     template = env.from_string((root / "models" / folder / f"{name}.sql").read_text(encoding="utf-8"))
     return template.render(ref=lambda model: model, var=var, config=lambda **_: "", processing_choice=lambda key: overrides[key],
                            processing_profile_columns=lambda: "'test' as processing_profile, 'test' as processing_choices",
-                           anomaly_days=lambda: "select * from anomaly_days", volume_sum=volume_sum)
+                           anomaly_days=lambda: "select * from anomaly_days", volume_sum=volume_sum, **dialect_macros(env))
+
+
+def dialect_macros(env: jinja2.Environment) -> dict[str, jinja2.runtime.Macro]:
+    """The dispatching macros of macros/dialect.sql, each resolving to its duckdb__ implementation as dbt does
+    on the DuckDB target (`return(x)` rendering x: the dialect macros return SQL text)."""
+    loaded: dict[str, object] = {}
+
+    def dispatch(macro: str, namespace: str | None = None) -> object:
+        return getattr(loaded["module"], f"duckdb__{macro}")
+
+    text = (project_root() / "macros" / "dialect.sql").read_text(encoding="utf-8")
+    module = env.from_string(text, globals={"adapter": SimpleNamespace(dispatch=dispatch), "return": lambda value: value}).module
+    loaded["module"] = module
+    return {name: macro for name, macro in vars(module).items()
+            if isinstance(macro, jinja2.runtime.Macro) and not name.startswith(("duckdb__", "spark__"))}
 
 
 def hourly(service: str, tile: int, day: date) -> list[float | None]:

@@ -18,7 +18,6 @@ Exploratory area-level data: no individual meaning.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import time
@@ -31,6 +30,7 @@ import pytest
 from conftest import run_dbt
 from netmob_tor.duck import connect
 from netmob_tor.paths import project_root
+from netmob_tor.spark import spark_build_command, spark_env
 
 pytestmark = pytest.mark.spark
 
@@ -75,29 +75,6 @@ def require_spark() -> None:
         pytest.fail(f"the Spark target's packages are not installed ({error}): run `make setup-spark`")
 
 
-def spark_env(warehouse: Path) -> dict[str, str]:
-    """The environment of a Spark build: its own warehouse and metastore, 2 cores, 2 GB of driver memory."""
-    return {
-        **os.environ,
-        "DBT_PROFILES_DIR": str(project_root()),
-        "NETMOB_TOR_SPARK_WAREHOUSE": str(warehouse),
-        "NETMOB_TOR_SPARK_MASTER": "local[2]",
-        "NETMOB_TOR_SPARK_DRIVER_MEMORY": "2g",
-    }
-
-
-def run_spark_build(data_root: Path, exports: Path, warehouse: Path, work: Path, variables: dict[str, str]) -> subprocess.CompletedProcess:
-    """`dbt build --target spark --selector spark_traffic` (seeds and models; dbt's data tests run on the DuckDB build)."""
-    pairs = ", ".join(f"{k}: '{v}'" for k, v in {"data_root": data_root, "duckdb_exports_dir": exports, **variables}.items())
-    cmd = [
-        venv_bin("dbt"), "--no-use-colors", "build", "--target", "spark", "--selector", "spark_traffic",
-        "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test",
-        "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
-        "--vars", "{" + pairs + "}",
-    ]
-    return subprocess.run(cmd, cwd=project_root(), env=spark_env(warehouse), capture_output=True, text=True)
-
-
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The small generated dataset, shared by both profiles' builds."""
@@ -129,7 +106,8 @@ def builds(request: pytest.FixtureRequest, generated: Path, tmp_path_factory: py
     assert out.returncode == 0, f"export-duckdb-inputs failed:\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}"
     warehouse = base / "spark_warehouse"
     started = time.perf_counter()
-    spark = run_spark_build(root, exports, warehouse, base / "spark", profile)
+    spark = subprocess.run(spark_build_command(root, exports, base / "spark", profile), cwd=project_root(),
+                           env=spark_env(warehouse), capture_output=True, text=True)
     seconds = time.perf_counter() - started
     assert spark.returncode == 0, f"dbt build (spark) failed:\n{spark.stdout[-6000:]}\n{spark.stderr[-3000:]}"
     return {"profile": request.param, "duckdb": duck / "wh.duckdb", "spark": warehouse / "main.db", "seconds": seconds}

@@ -569,6 +569,22 @@ def add_incremental(result: dict[str, Any], data_root: Path, work: Path, threads
     result["incremental"] = inc
 
 
+def raw_size(data_root: Path) -> tuple[int, int, int]:
+    """Lines, values and bytes of a generated dataset's traffic files. Each file holds its own city's tiles and every
+    city has the same files (services x days), so the manifest's tile count over all cities times the files of one
+    city is the number of lines; each holds 96 values, 92 on the spring-forward day."""
+    files = raw_files(data_root)
+    manifest = json.loads((data_root / "_synthetic" / "manifest.json").read_text())
+    dst_stamp = f"{STUDY.dst_day:%Y%m%d}" if STUDY.dst_day else None
+    dst_files = sum(1 for p in files if dst_stamp and dst_stamp in p.name)
+    per_city = Counter(p.relative_to(data_root).parts[0] for p in files)
+    if len(set(per_city.values())) != 1:
+        raise AssertionError(f"the cities hold different numbers of files: {dict(per_city)}")
+    files_per_city, dst_per_city = len(files) // len(per_city), dst_files // len(per_city)
+    lines = manifest["n_tiles"] * files_per_city
+    return lines, lines * 96 - 4 * manifest["n_tiles"] * dst_per_city, sum(p.stat().st_size for p in files)
+
+
 def run_scale(scale: str, cities: list[str], days: str | None, threads: list[int], work: Path, seed: int, baseline: bool,
               project: Path, incremental: bool = True, variables: dict[str, Any] | None = None,
               reanalyse: bool = True) -> dict[str, Any]:
@@ -584,20 +600,11 @@ def run_scale(scale: str, cities: list[str], days: str | None, threads: list[int
     load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     files = raw_files(data_root)
     manifest = json.loads((data_root / "_synthetic" / "manifest.json").read_text())
-    dst_stamp = f"{STUDY.dst_day:%Y%m%d}" if STUDY.dst_day else None
-    dst_files = sum(1 for p in files if dst_stamp and dst_stamp in p.name)
     runs = [measure_threads(data_root, n, work, project, scale, variables) for n in sorted(set(threads))]
     rows = runs[-1]["floor"]["rows"]
-    # each file holds its own city's tiles; every city has the same files (services x days), so the manifest's tile
-    # count over all cities times the files of one city is the number of lines
-    per_city = Counter(p.relative_to(data_root).parts[0] for p in files)
-    if len(set(per_city.values())) != 1:
-        raise AssertionError(f"the cities hold different numbers of files: {dict(per_city)}")
-    files_per_city, dst_per_city = len(files) // len(per_city), dst_files // len(per_city)
-    if rows != manifest["n_tiles"] * files_per_city:
-        raise AssertionError(f"floor counted {rows} lines, expected {manifest['n_tiles']} tiles x {files_per_city} files per city")
-    raw_bytes = sum(p.stat().st_size for p in files)
-    raw_values = rows * 96 - 4 * manifest["n_tiles"] * dst_per_city
+    lines, raw_values, raw_bytes = raw_size(data_root)
+    if rows != lines:
+        raise AssertionError(f"floor counted {rows} lines, expected {lines} ({manifest['n_tiles']} tiles x the files of one city)")
     result: dict[str, Any] = {
         "scale": scale if cities == default_cities else f"{scale} ({'+'.join(cities)})", "cities": cities,
         "days": manifest["n_days"], "n_tiles": manifest["n_tiles"],
@@ -860,6 +867,10 @@ def build_parser() -> argparse.ArgumentParser:
                              "appended to results.md (a missing file is skipped)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the pandas baseline")
     parser.add_argument("--no-incremental", action="store_true", help="skip the one-new-day incremental measurement")
+    parser.add_argument("--target", choices=("duckdb", "spark"), default="duckdb",
+                        help="spark: the traffic DAG on Spark in local mode beside DuckDB, on the same files (netmob_tor.bench_spark; "
+                             "needs `make setup-spark`), written to spark.md / spark.json in --results-dir")
+    parser.add_argument("--spark-driver-memory", default="4g", help="with --target spark: Spark's driver memory (local mode: all of Spark)")
     return parser
 
 
@@ -870,6 +881,10 @@ def main_bench(argv: list[str] | None = None) -> int:
     cities = [c.strip() for c in args.cities.split(",") if c.strip()]
     threads = [int(t) for t in args.threads.split(",")]
     work = Path(args.work_dir).resolve()
+    if args.target == "spark":
+        from netmob_tor.bench_spark import main_spark_bench
+
+        return main_spark_bench(scales, cities, args.days, work, Path(args.results_dir), args.seed, max(threads), args.spark_driver_memory)
     project, sha = snapshot(args.rev, work) if args.rev else (None, None)
     info = machine(sha)
     results = run_bench(scales, cities, args.days, threads, work, seed=args.seed, baseline=not args.no_baseline, project_dir=project,

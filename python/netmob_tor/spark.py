@@ -13,9 +13,13 @@ statistical layer on them (`load_spark_marts`). README "Scaling out".
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import yaml
@@ -118,6 +122,31 @@ def load_spark_marts(con: duckdb.DuckDBPyConnection, parquet_dir: Path, schema: 
         if found:
             con.execute(f'create or replace view "{schema}"."{name}" as select * from main."{name}"')
     return [*SPARK_MARTS, *DUCKDB_MARTS]
+
+
+SELECTOR = "spark_traffic"
+
+
+def spark_env(warehouse: Path, master: str = "local[2]", driver_memory: str = "2g") -> dict[str, str]:
+    """The environment of a Spark build (profiles.yml target `spark`): its own warehouse and metastore, master, driver memory."""
+    return {
+        **os.environ,
+        "DBT_PROFILES_DIR": str(project_root()),
+        "NETMOB_TOR_SPARK_WAREHOUSE": str(warehouse),
+        "NETMOB_TOR_SPARK_MASTER": master,
+        "NETMOB_TOR_SPARK_DRIVER_MEMORY": driver_memory,
+    }
+
+
+def spark_build_command(data_root: Path, exports: Path, work: Path, variables: dict[str, Any] | None = None) -> list[str]:
+    """`dbt build --target spark --selector spark_traffic`, seeds and models only (dbt's data tests run on the DuckDB
+    build), with data_root, duckdb_exports_dir and `variables` as vars and the artefacts under `work`."""
+    pairs = {"data_root": str(data_root), "duckdb_exports_dir": str(exports), **(variables or {})}
+    return [
+        str(Path(sys.executable).parent / "dbt"), "--no-use-colors", "build", "--target", "spark", "--selector", SELECTOR,
+        "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test",
+        "--target-path", str(work / "target"), "--log-path", str(work / "logs"), "--vars", json.dumps(pairs),
+    ]
 
 
 def main_export_inputs(argv: Sequence[str] | None = None) -> int:
