@@ -66,6 +66,7 @@ def run_spark_scale(scale: str, cities: list[str], days: str | None, cores: int,
         scale, named = scale.split(":", 1)
         cities = named.split("+")
     data_root, _ = generated_data(work, cities, days, scale, seed)
+    load_before = os.getloadavg()[0]
     lines, values, size = raw_size(data_root)
     run_dir = work / f"spark_{'-'.join(sorted(cities))}_s{scale}"
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -103,7 +104,7 @@ def run_spark_scale(scale: str, cities: list[str], days: str | None, cores: int,
         "spark_models_seconds_per_million_values": round(spark_models * per_m, 4),
         "spark_over_duckdb_wall": round(spark["wall_seconds"] / duck["wall_seconds"], 2),
         "spark_over_duckdb_models": round(spark_models / duck_models, 2),
-        "largest_gaps": gaps,
+        "largest_gaps": gaps, "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "spark_model_seconds": {k: round(v, 3) for k, v in sorted(spark["model_seconds"].items())},
         "duckdb_model_seconds": {k: round(duck["model_seconds"][k], 3) for k in both},
     }
@@ -129,7 +130,7 @@ def write_spark_results(results: list[dict[str, Any]], out_dir: Path, info: dict
     json_path.write_text(json.dumps({"machine": info, "caution": CAUTION, "results": results}, indent=2, default=str) + "\n")
     head = ("| scale | cities | cores | M values | MB | DuckDB wall s | Spark wall s | Spark/DuckDB wall | models on both | DuckDB models s | "
             "Spark models s | Spark/DuckDB models | raw read DuckDB s | raw read Spark s | DuckDB wall s/M values | Spark wall s/M values | "
-            "Spark models s/M values | DuckDB peak RSS MB | Spark peak RSS MB | largest rho gap |")
+            "Spark models s/M values | DuckDB peak RSS MB | Spark peak RSS MB | largest rho gap | load before, after |")
     rows = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in results:
         rows.append(
@@ -138,7 +139,8 @@ def write_spark_results(results: list[dict[str, Any]], out_dir: Path, info: dict
             f"{r['duckdb_models_seconds']} | {r['spark_models_seconds']} | {r['spark_over_duckdb_models']} | "
             f"{r['raw_read_seconds']['duckdb']} | {r['raw_read_seconds']['spark']} | {r['duckdb_wall_seconds_per_million_values']} | "
             f"{r['spark_wall_seconds_per_million_values']} | {r['spark_models_seconds_per_million_values']} | "
-            f"{r['duckdb_peak_rss_mb']} | {r['spark_peak_rss_mb']} | {r['largest_gaps']['rho']:.1e} |")
+            f"{r['duckdb_peak_rss_mb']} | {r['spark_peak_rss_mb']} | {r['largest_gaps']['rho']:.1e} | "
+            f"{r['load_average_1min'][0]}, {r['load_average_1min'][1]} |")
     v = info["versions"]
     md = [
         "# netmob-tor bench --target spark",
@@ -152,7 +154,8 @@ def write_spark_results(results: list[dict[str, Any]], out_dir: Path, info: dict
         "--target spark --selector spark_traffic` without tests (seeds and models; the JVM's start-up included), reading "
         "DuckDB's Parquet export of the crosswalk and the small inputs (`netmob-tor export-duckdb-inputs`, timed apart in "
         "spark.json). *Models on both*: the models the two builds share, their dbt execution times summed. Each run checks "
-        f"rho, lagged rho, Spearman rho and c per commune equal to {RHO_TOLERANCE:g} before writing.",
+        f"rho, lagged rho, Spearman rho and c per commune equal to {RHO_TOLERANCE:g} before writing. *Load*: the machine's "
+        "1-minute load average before and after the scale's builds (above the core count, other work shared the machine).",
         "",
         *rows,
         "",
