@@ -117,7 +117,7 @@ def sizing_lines(result: dict[str, Any]) -> list[str]:
     for label, size in SIZINGS.items():
         values = size / result["bytes_per_value"]
         core_hours = values * core_seconds_per_value / 3600
-        spread = ", ".join(f"{core_hours / n:.1f} h on {n} cores" for n in CLUSTER_CORES)
+        spread = ", ".join(f"{core_hours / n:.2f} h on {n} cores" for n in CLUSTER_CORES)
         lines.append(f"- {label}: about {size / 1e9:,.0f} GB, {values / 1e9:,.0f} G values at {result['bytes_per_value']} bytes a value "
                      f"-> {core_hours:,.0f} core-hours of Spark models ({spread}).")
     return lines
@@ -130,7 +130,7 @@ def write_spark_results(results: list[dict[str, Any]], out_dir: Path, info: dict
     json_path.write_text(json.dumps({"machine": info, "caution": CAUTION, "results": results}, indent=2, default=str) + "\n")
     head = ("| scale | cities | cores | M values | MB | DuckDB wall s | Spark wall s | Spark/DuckDB wall | models on both | DuckDB models s | "
             "Spark models s | Spark/DuckDB models | raw read DuckDB s | raw read Spark s | DuckDB wall s/M values | Spark wall s/M values | "
-            "Spark models s/M values | DuckDB peak RSS MB | Spark peak RSS MB | largest rho gap | load before, after |")
+            "Spark models s/M values | DuckDB peak RSS MB | Spark dbt process peak RSS MB (JVM apart) | largest rho gap | load before, after |")
     rows = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in results:
         rows.append(
