@@ -6,7 +6,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock requirements-nodeps.lock pyproject.toml | cksum | cut -d' ' -f1)
-DATA_ROOT ?= data/embedded
+# The embedded synthetic default is generated here; any other DATA_ROOT (your NetMob files) is only read:
+# make never generates into it, moves or deletes anything under it.
+EMBEDDED := data/embedded
+DATA_ROOT ?= $(EMBEDDED)
 SEED ?= 20190316
 SCALE ?= 20
 GENERATOR := $(wildcard python/netmob_tor/synth/*.py) python/netmob_tor/release.py seeds/anomaly_days.csv
@@ -94,10 +97,16 @@ $(SPARK_STAMP): $(STAMP)
 test-spark: setup-spark
 	$(BIN)/python -m pytest -q -m spark
 
-data: $(DATA_ROOT)/.complete
+ifeq ($(DATA_ROOT),$(EMBEDDED))
+data: $(EMBEDDED)/.complete
+else
+data: $(STAMP)
+	@test -d '$(DATA_ROOT)' || { echo "make: DATA_ROOT=$(DATA_ROOT) is not a folder: point it at the folder holding your NetMob files" >&2; exit 2; }
+endif
 
-$(DATA_ROOT)/.complete: $(STAMP) $(GENERATOR)
-	$(BIN)/netmob-tor generate --out $(DATA_ROOT) --seed $(SEED) --scale $(SCALE)
+# generate writes its marker first and refuses a folder it did not write (README "Running on the real data").
+$(EMBEDDED)/.complete: $(STAMP) $(GENERATOR)
+	$(BIN)/netmob-tor generate --out $(EMBEDDED) --seed $(SEED) --scale $(SCALE)
 
 # Each `netmob-tor build` is `dbt build` into a copy of the warehouse, swapped in on success (an open
 # reader never blocks it; a failed build leaves the warehouse as it was).

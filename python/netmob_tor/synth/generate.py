@@ -260,6 +260,32 @@ def select_communes(cities: list[str] | None) -> pd.DataFrame:
     return communes
 
 
+GENERATED_MARKER = ".netmob-tor-generated"
+"""The file `generate` writes first in its output folder: the only folder it will ever empty again."""
+
+
+def prepare_output(out: Path) -> None:
+    """Make `out` an empty folder holding the generator's marker; refuse, naming it, a folder that holds
+    anything the generator did not write (a user's data folder is never emptied)."""
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"generate: --out {out} is a file, not a folder; choose a new or empty folder")
+    if out.is_dir() and any(out.iterdir()):
+        if not (out / GENERATED_MARKER).is_file():
+            raise ValueError(
+                f"generate: {out} holds files the generator did not write (no {GENERATED_MARKER} marker), so it is "
+                "left untouched; choose a new or empty folder with --out")
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / GENERATED_MARKER).write_text(
+        "Written by `netmob-tor generate` (synthetic data). `generate --out` may replace this folder; "
+        "it never replaces a folder without this file.\n", encoding="utf-8")
+
+
+def is_generated(folder: Path) -> bool:
+    """Whether `folder` was written by `generate` (its marker is there)."""
+    return (folder / GENERATED_MARKER).is_file()
+
+
 def generate(
     out: Path,
     seed: int = 20190316,
@@ -268,7 +294,8 @@ def generate(
     scale: str | int = 20,
     targets: str = "release",
 ) -> Manifest:
-    """Generate the embedded default into `out` (replaced). Same arguments, same bytes."""
+    """Generate the embedded default into `out` (a new or empty folder, or one `generate` wrote before, which is
+    replaced). Same arguments, same bytes."""
     from netmob_tor.synth.small_inputs import write_small_inputs
 
     if targets not in TARGET_MODES:
@@ -276,9 +303,7 @@ def generate(
     communes = select_communes(cities)
     day_list = parse_days(days)
     stride = parse_scale(scale)
-    if out.exists():
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
+    prepare_output(out)
     con = connect()
     assigned = write_geography(con, out, communes, stride)
     if targets == "random":
