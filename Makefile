@@ -22,7 +22,11 @@ export GX_ANALYTICS_ENABLED := false
 export DBT_USE_COLORS ?= $(shell [ -t 2 ] && echo true || echo false)
 DBT := $(BIN)/dbt
 # --store-failures: every failing test keeps its rows, and the build prints the first ones.
-DBT_VARS := --store-failures --vars '{data_root: "$(DATA_ROOT)"}'
+# data_root as a YAML single-quoted string inside a shell single-quoted word: an apostrophe in the path is
+# doubled for YAML, then closed-escaped-reopened for the shell.
+DATA_ROOT_SH := $(subst ','"'"',$(DATA_ROOT))
+DATA_ROOT_YAML := $(subst ','"'"',$(subst ','',$(DATA_ROOT)))
+DBT_VARS := --store-failures --vars '{data_root: '"'"'$(DATA_ROOT_YAML)'"'"'}'
 
 BENCH_WORK ?= benchmarks/data
 .PHONY: demo test lint lint-fix setup setup-spark test-spark data build analyze chromium bench bench-spark clean
@@ -101,26 +105,20 @@ ifeq ($(DATA_ROOT),$(EMBEDDED))
 data: $(EMBEDDED)/.complete
 else
 data: $(STAMP)
-	@test -d '$(DATA_ROOT)' || { echo "make: DATA_ROOT=$(DATA_ROOT) is not a folder: point it at the folder holding your NetMob files" >&2; exit 2; }
+	@test -d '$(DATA_ROOT_SH)' || { echo 'make: DATA_ROOT=$(DATA_ROOT_SH) is not a folder: point it at the folder holding your NetMob files' >&2; exit 2; }
 endif
 
 # generate writes its marker first and refuses a folder it did not write (README "Running on the real data").
 $(EMBEDDED)/.complete: $(STAMP) $(GENERATOR)
 	$(BIN)/netmob-tor generate --out $(EMBEDDED) --seed $(SEED) --scale $(SCALE)
 
-# Each `netmob-tor build` is `dbt build` into a copy of the warehouse, swapped in on success (an open
-# reader never blocks it; a failed build leaves the warehouse as it was).
-# The study profile into the main schema, then beside it (from the same loaded tables, without
-# re-reading the raw text) the corrected profile (schema main_corrected) and the study profile with
-# the preprint's correction factor (schema main_preprint).
-CORRECTED_VARS := --store-failures --vars '{data_root: "$(DATA_ROOT)", processing_profile: corrected, profile_schema: corrected}'
-PREPRINT_VARS := --store-failures --vars '{data_root: "$(DATA_ROOT)", correction: preprint, profile_schema: preprint}'
-
+# `netmob-tor build` serialises writers (a second build waits), builds into a copy of the marts swapped in on
+# success (an open reader never blocks it; a failed or killed build leaves the warehouse as it was) and
+# writes the landing (the tables read from the raw text) in place. --all-profiles: the study profile into
+# the main schema, then, from the same loaded tables and in the same copy, each of dbt_project.yml's
+# `profile_builds` (the corrected profile in main_corrected, the preprint's correction in main_preprint).
 build: data
-	mkdir -p warehouse
-	$(BIN)/netmob-tor build $(DBT_VARS)
-	$(BIN)/netmob-tor build --selector processing_profile_dependent $(CORRECTED_VARS)
-	$(BIN)/netmob-tor build --selector processing_profile_dependent $(PREPRINT_VARS)
+	$(BIN)/netmob-tor build --all-profiles $(DBT_VARS)
 
 # Benchmarks (not part of make test): full Nancy, then Nancy + Nice, over 77 days, 2 DuckDB threads,
 # with the polars and pyarrow anchors (the optional extra `bench`, installed here only).

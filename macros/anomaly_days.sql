@@ -11,6 +11,6 @@
   {%- endif %}
   {%- for day in extra %}
   union all
-  select '{{ day.city | default("*") }}', date '{{ day.date }}', '{{ (day.reason | default("var extra_anomaly_days")) | replace("'", "''") }}'
+  select {{ sql_quote(day.city | default("*")) }}, {{ sql_quote(day.date) }}::date, {{ sql_quote(day.reason | default("var extra_anomaly_days")) }}
   {%- endfor %}
 {% endmacro %}

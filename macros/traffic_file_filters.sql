@@ -23,12 +23,16 @@
   {%- set value_type = var('traffic_value_type', 'auto') -%}
   {%- set quarter_days = var('zero_web_adult_days') | map('string') | list -%}
   {%- set empty = [] -%}
+  {%- set misplaced = [] -%}
   {%- set stamps = [] -%}
   {%- for row in rows -%}
     {%- set path = row[0] -%}
     {%- if row[1] == 0 -%}{%- do empty.append(path) -%}{%- endif -%}
     {%- set parts = path.replace('\\', '/').split('/') -%}
     {%- set stamp = parts[-2] -%}
+    {%- if not is_traffic_file_name(parts[-4], parts[-3], stamp, parts[-1]) -%}
+      {%- do misplaced.append(path) -%}
+    {%- else -%}
     {%- set day = stamp[:4] ~ '-' ~ stamp[4:6] ~ '-' ~ stamp[6:] -%}
     {%- set in_period = (var('study_start') | string) <= day <= (var('study_end') | string) -%}
     {%- set is_quarter_day = day in quarter_days -%}
@@ -40,12 +44,31 @@
         'city': parts[-4], 'service': parts[-3], 'day': day,
         'local_day_hours': local_day_hours(day) if in_period else none,
         'quarter_hours': is_quarter_day, 'signature': signature}) -%}
+    {%- endif -%}
   {%- endfor -%}
+  {%- if misplaced -%}
+    {{ exceptions.raise_compiler_error("unexpected path in the traffic layout, " ~ misplaced | length ~ " in all: "
+        ~ misplaced[:5] | join(', ') ~ ". Traffic files are read from <City>/<Service>/<YYYYMMDD>/<City>_<Service>_<YYYYMMDD>_"
+        ~ var('direction') ~ ".txt under data_root; move anything else (a backup folder, a renamed copy) out of the data "
+        ~ "folder yourself: the project never moves or deletes your files.") }}
+  {%- endif -%}
   {%- if empty -%}
     {{ exceptions.raise_compiler_error("empty traffic file (0 bytes), " ~ empty | length ~ " in all: "
         ~ empty[:10] | join(', ') ~ ". Replace it with the day's file or remove it.") }}
   {%- endif -%}
   {{ return(stamps) }}
+{% endmacro %}
+
+
+{% macro is_traffic_file_name(city, service, stamp, name) %}
+  {#- Whether a path's last parts are a traffic file of the layout: a day folder YYYYMMDD that is a real
+      date, holding <city>_<service>_<YYYYMMDD>_<direction>.txt (var `direction`). -#}
+  {%- if not modules.re.fullmatch('[0-9]{8}', stamp) -%}{{ return(false) }}{%- endif -%}
+  {%- set year, month, day = stamp[:4] | int, stamp[4:6] | int, stamp[6:] | int -%}
+  {%- if month < 1 or month > 12 or day < 1 -%}{{ return(false) }}{%- endif -%}
+  {%- set first_of_next = (modules.datetime.date(year, month, 28) + modules.datetime.timedelta(days=4)).replace(day=1) -%}
+  {%- if day > (first_of_next - modules.datetime.timedelta(days=1)).day -%}{{ return(false) }}{%- endif -%}
+  {{ return(name == city ~ '_' ~ service ~ '_' ~ stamp ~ '_' ~ var('direction') ~ '.txt') }}
 {% endmacro %}
 
 
@@ -67,61 +90,141 @@
       path is the URI (file:/..., hdfs://...) that _metadata.file_path gives the text reader. -#}
   {%- set parts = [] -%}
   {%- for pattern in patterns -%}
-    {%- do parts.append("select path, length, unix_millis(modificationTime) from binaryFile.`" ~ pattern[1:-1] ~ "`") -%}
+    {%- do parts.append("select path, length, unix_millis(modificationTime) from binaryFile.`" ~ pattern[1:-1].replace("''", "'") ~ "`") -%}
   {%- endfor -%}
   {{ return(parts | join(' union all ') ~ ' order by 1') }}
 {% endmacro %}
 
 
-{% macro read_traffic_text(patterns, value_type) %}
-  {#- SQL rows of the traffic files matching `patterns` (quoted globs): `filename`, `tile_id` and
-      the space-separated values v01..v97 as `value_type` (BIGINT or DOUBLE), null past the line's
-      last value. A line with more than 97 values, or a value that is not of `value_type`, stops
-      the build with an error naming the file. -#}
-  {{ return(adapter.dispatch('read_traffic_text', 'netmob_tor')(patterns, value_type)) }}
+{% macro read_traffic_text(patterns, files, value_type) %}
+  {#- SQL rows of the traffic files to read (`files`, from traffic_files_to_read; `patterns`, their
+      quoted globs, for readers that take globs): `filename`, `tile_id`, the space-separated values
+      v01..v97 as `value_type` (BIGINT or DOUBLE), null past the line's last value, and
+      `token_problem`: null, or why a value of the line is not a plain number of that type (the line
+      is then set aside, never rounded or cast). A tile id that is not a plain whole number, or a
+      line with more than 97 values, stops the build with an error naming the file. -#}
+  {{ return(adapter.dispatch('read_traffic_text', 'netmob_tor')(patterns, files, value_type)) }}
 {% endmacro %}
 
 
-{% macro duckdb__read_traffic_text(patterns, value_type) -%}
-select *
-    from read_csv(
-        [{{ patterns | join(', ') }}],
-        delim=' ', header=false, auto_detect=false, null_padding=true, filename=true, parallel=true,
-        columns=struct_pack(
-            tile_id := 'BIGINT',
-            {% for i in range(1, 98) -%}
-            v{{ '%02d' % i }} := '{{ value_type }}'{{ ',' if not loop.last }}
-            {% endfor %}
-        )
-    )
+{% macro traffic_token_pattern(value_type) %}
+  {#- The regular expression a value token must fully match: a whole number, or (DOUBLE) a decimal with
+      an optional exponent; a leading minus is let through so that the line gets its own reason
+      (`negative traffic value`). -#}
+  {%- if value_type | upper in ('BIGINT', 'INTEGER') -%}
+    {{ return('-?[0-9]+') }}
+  {%- endif -%}
+  {{ return('[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?') }}
+{% endmacro %}
+
+
+{% macro traffic_token_kind(value_type) %}
+  {#- How the reason of a set-aside line names the expected token. -#}
+  {{ return('plain non-negative whole number' if value_type | upper in ('BIGINT', 'INTEGER') else 'plain non-negative decimal number') }}
+{% endmacro %}
+
+
+{% macro traffic_suspect_characters(value_type) %}
+  {#- Characters that DuckDB's cast of a token to `value_type` accepts although the token is not a
+      plain number of that type (`12.5` -> 13, `1e-05` -> 0, `0x1F` -> 31, `1_000` -> 1000, `+5` -> 5,
+      `0b101` -> 5, `inf`, `nan`, a tab trimmed away, a quoted `"5"`). A file holding none of them is
+      read directly as `value_type`; a file holding one is read as text and checked token by token
+      (tests/test_value_type.py checks the list against DuckDB's casts, character by character). -#}
+  {%- set common = ['_', 'x', 'X', 'b', 'B', '"', "'", '\t', '\v', '\f'] -%}
+  {%- if value_type | upper in ('BIGINT', 'INTEGER') -%}
+    {{ return(common + ['.', 'e', 'E', '+']) }}
+  {%- endif -%}
+  {{ return(common + ['i', 'I', 'n', 'N']) }}
+{% endmacro %}
+
+
+{% macro duckdb__read_traffic_text(patterns, files, value_type) -%}
+  {%- set direct = files | rejectattr('check_tokens') | map(attribute='path') | list -%}
+  {%- set checked = files | selectattr('check_tokens') | map(attribute='path') | list -%}
+  {%- set parts = [] -%}
+  {%- if direct -%}
+    {%- do parts.append('select *, null::varchar as token_problem from ' ~ traffic_csv(direct, value_type)) -%}
+  {%- endif -%}
+  {%- if checked -%}
+    {%- do parts.append(traffic_checked_read(checked, value_type)) -%}
+  {%- endif -%}
+  {%- if not parts -%}
+    {%- do parts.append('select *, null::varchar as token_problem from ' ~ traffic_csv([], value_type) ~ ' where false') -%}
+  {%- endif -%}
+  {{ return(parts | join('\nunion all by name\n')) }}
 {%- endmacro %}
 
 
-{% macro spark__read_traffic_text(patterns, value_type) -%}
-  {#- Spark's text reader, one row per line with the file's URI; fields split on single spaces as
-      DuckDB's read_csv(delim=' ') does (an empty field is null). Spark's casts are lenient (ANSI
-      mode is off under dbt-spark: '1.5' would become 1 as BIGINT), so the fields are checked first,
-      in tile_id, which every reader uses (a check in an unused column would be pruned unevaluated).
-      Short SQL on purpose: the view's text must fit the metastore (32,700 characters in Derby). -#}
-  {%- set whole = value_type | upper in ('BIGINT', 'INTEGER') -%}
-  {%- set pattern = '^-?[0-9]+$' if whole else '^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$' -%}
+{% macro traffic_csv(paths, column_type) -%}
+  {#- DuckDB's read_csv of the traffic files `paths` (an empty list reads an empty placeholder), every
+      value column as `column_type`, tile_id BIGINT (VARCHAR when the values are). No quote or escape
+      character: a quoted token is not a number. A 97th value column catches one value too many. -#}
+  {%- set tile_type = 'VARCHAR' if column_type == 'VARCHAR' else 'BIGINT' -%}
+  read_csv(
+      [{{ (sql_string_list(paths)[1:-1]) if paths else "'/dev/null'" }}],
+      delim=' ', quote='', escape='', header=false, auto_detect=false, null_padding=true, filename=true, parallel=true,
+      columns=struct_pack(
+          tile_id := '{{ tile_type }}',
+          {% for i in range(1, 98) -%}
+          v{{ '%02d' % i }} := '{{ column_type }}'{{ ',' if not loop.last }}
+          {% endfor %}
+      )
+  )
+{%- endmacro %}
+
+
+{% macro traffic_checked_read(paths, value_type) -%}
+  {#- The files holding a suspect character (traffic_suspect_characters), read as text: each token
+      must fully match traffic_token_pattern (a trailing CR of a CRLF line aside) to be cast; a line
+      with one that does not keeps it out of every value and carries `token_problem` naming it. -#}
+  {%- set pattern = traffic_token_pattern(value_type) -%}
+  {%- set columns = [] -%}{%- for i in range(1, 98) -%}{%- do columns.append("rtrim(v%02d, chr(13))" % i) -%}{%- endfor %}
+  select
+      filename,
+      cast(case
+          when regexp_full_match(rtrim(tile_id, chr(13)), '[0-9]+') then rtrim(tile_id, chr(13))
+          else {{ raise_error("'tile id \"' || coalesce(tile_id, '') || '\" is not a plain whole number in ' || filename
+              || ': the file is damaged; replace it with the original'") }}
+      end as bigint) as tile_id,
+      {% for i in range(1, 98) -%}
+      case when regexp_full_match({{ columns[i - 1] }}, '{{ pattern }}') then {{ columns[i - 1] }}::{{ value_type }} end
+          as v{{ '%02d' % i }},
+      {% endfor -%}
+      'value "' || list_filter(
+          [{{ columns | join(', ') }}],  -- noqa: LT05
+          token -> token is not null and not regexp_full_match(token, '{{ pattern }}')
+      )[1] || '" is not a {{ traffic_token_kind(value_type) }}' as token_problem
+  from {{ traffic_csv(paths, 'VARCHAR') }}
+{%- endmacro %}
+
+
+{% macro spark__read_traffic_text(patterns, files, value_type) -%}
+  {#- Spark's text reader over the globs, one row per line with the file's URI; fields split on single
+      spaces as DuckDB's read_csv(delim=' ') does (an empty field is null). Spark's casts are lenient
+      (ANSI mode is off under dbt-spark: '1.5' would become 1 as BIGINT), so every token is checked
+      against traffic_token_pattern first: a value that does not match is kept out and named in
+      `token_problem`, as on DuckDB. -#}
+  {%- set pattern = '^' ~ traffic_token_pattern(value_type) ~ '$' -%}
   {%- set bad = "f -> f <> '' and not f rlike '" ~ pattern ~ "'" -%}
   select
       filename,
       case
           when size(fields) > 98
               then raise_error('a line of ' || filename || ' has ' || (size(fields) - 1) || ' values, more than 97')
-          when exists(slice(fields, 2, 97), {{ bad }})
-              then raise_error('traffic value ' || filter(slice(fields, 2, 97), {{ bad }})[0] || ' is not {{ value_type }} in '
-                  || filename || ' (tile ' || fields[0] || '): set var traffic_value_type: double')
+          when not fields[0] rlike '^[0-9]+$'
+              then raise_error('tile id "' || fields[0] || '" is not a plain whole number in ' || filename)
           else cast(fields[0] as bigint)
       end as tile_id,
       {% for i in range(1, 98) -%}
-      cast(nullif(try_element_at(fields, {{ i + 1 }}), '') as {{ value_type }}) as v{{ '%02d' % i }}{{ ',' if not loop.last }}
+      case when try_element_at(fields, {{ i + 1 }}) rlike '{{ pattern }}' then cast(try_element_at(fields, {{ i + 1 }}) as {{ value_type }}) end
+          as v{{ '%02d' % i }},
       {% endfor -%}
+      case when exists(slice(fields, 2, 97), {{ bad }})
+          then 'value "' || filter(slice(fields, 2, 97), {{ bad }})[0] || '" is not a {{ traffic_token_kind(value_type) }}'
+      end as token_problem
   from (
       {% for pattern in patterns -%}
-      select _metadata.file_path as filename, split(value, ' ') as fields from text.`{{ pattern[1:-1] }}`
+      select _metadata.file_path as filename, split(value, ' ') as fields from text.`{{ pattern[1:-1].replace("''", "'") }}`
       {{ 'union all' if not loop.last }}
       {% endfor -%}
   ) as lines
@@ -143,33 +246,56 @@ select *
       The tile-day table reads it at compile time to know which files changed: the ledger is
       written after the tile-day table in each run, so a failed load is read again next time. -#}
   {%- if not execute -%}{{ return(none) }}{%- endif -%}
-  {{ return(adapter.get_relation(database=this.database, schema=this.schema, identifier='int_traffic__loaded_files')) }}
+  {{ return(adapter.get_relation(database=landing_database() or this.database, schema=target.schema, identifier='int_traffic__loaded_files')) }}
 {% endmacro %}
 
 
 {% macro traffic_files_to_read(ledger) %}
-  {#- The traffic files a run reads, as traffic_file_stamps: all of them, less, in an incremental
-      run, the files the load ledger (traffic_load_ledger) holds with the same size, modification
-      time and signature. A file that changed (or whose signature changed, e.g. its date left the
-      study period) is read again and replaces its old rows (incremental strategy delete+insert on
-      source_file). -#}
+  {#- The traffic files a run reads, as traffic_file_stamps with what the file scan
+      (base_netmob__traffic_files, built before the landing in every run) found in each: its
+      `content_hash` and whether its tokens need the exact check (`check_tokens`). All of them, less,
+      in an incremental run, the files the load ledger (traffic_load_ledger) holds with the same size,
+      modification time, signature and content hash. A file that changed (even at the same size and
+      modification time), or whose signature changed (e.g. its date left the study period), is read
+      again and replaces its old rows (incremental strategy delete+insert on source_file). -#}
   {%- if not execute -%}{{ return([]) }}{%- endif -%}
   {%- set loaded = {} -%}
+  {%- set stamps = traffic_file_stamps() -%}
+  {%- set scan = traffic_file_scan() -%}
+  {%- for f in stamps -%}
+    {%- set found = scan.get(f.path, {}) -%}
+    {%- do f.update({'content_hash': found.get('content_hash'), 'check_tokens': found.get('check_tokens', true)}) -%}
+  {%- endfor -%}
   {#- `dbt show` previews the model's rows: it reads the first three files, not the changed ones. -#}
-  {%- if flags.WHICH == 'show' -%}{{ return(traffic_file_stamps()[:3]) }}{%- endif -%}
+  {%- if flags.WHICH == 'show' -%}{{ return(stamps[:3]) }}{%- endif -%}
   {%- if is_incremental() and ledger is not none -%}
-    {%- set loaded_files = "select source_file, source_size, epoch_ms(source_modified), load_signature from " ~ ledger -%}
+    {%- set loaded_files = "select source_file, source_size, epoch_ms(source_modified), load_signature, content_hash from " ~ ledger -%}
     {%- for row in run_query(loaded_files).rows -%}
-      {%- do loaded.update({row[0]: [row[1] | int, row[2] | int, row[3]]}) -%}
+      {%- do loaded.update({row[0]: [row[1] | int, row[2] | int, row[3], row[4]]}) -%}
     {%- endfor -%}
   {%- endif -%}
   {%- set keep = [] -%}
-  {%- for f in traffic_file_stamps() -%}
-    {%- if loaded.get(f.path) != [f.size, f.modified_ms, f.signature] -%}
+  {%- for f in stamps -%}
+    {%- if loaded.get(f.path) != [f.size, f.modified_ms, f.signature, f.content_hash] -%}
       {%- do keep.append(f) -%}
     {%- endif -%}
   {%- endfor -%}
   {{ return(keep) }}
+{% endmacro %}
+
+
+{% macro traffic_file_scan() %}
+  {#- {path: {content_hash, check_tokens}} from the file scan base_netmob__traffic_files (its rows of
+      this run), or {} where it has not been built (then every file is read, and checked token by token). -#}
+  {%- set scan = ref('base_netmob__traffic_files') -%}
+  {%- if adapter.get_relation(database=scan.database, schema=scan.schema, identifier=scan.identifier) is none -%}
+    {{ return({}) }}
+  {%- endif -%}
+  {%- set found = {} -%}
+  {%- for row in run_query("select source_file, content_hash, needs_token_check from " ~ scan).rows -%}
+    {%- do found.update({row[0]: {'content_hash': row[1], 'check_tokens': row[2] is none or row[2]}}) -%}
+  {%- endfor -%}
+  {{ return(found) }}
 {% endmacro %}
 
 
@@ -190,18 +316,19 @@ select *
   select
       null::varchar as source_file, null::varchar as city, null::varchar as service, null::date as traffic_date,
       null::integer as local_day_hours, null::boolean as has_quarter_hours, null::bigint as source_size,
-      null::timestamp as source_modified, null::varchar as load_signature
+      null::timestamp as source_modified, null::varchar as load_signature, null::varchar as content_hash
   where false
   {%- else -%}
   select * from (values
     {% for f in files -%}
-    ('{{ f.path.replace("'", "''") }}', '{{ f.city }}', '{{ f.service }}', date '{{ f.day }}',
+    ({{ sql_quote(f.path) }}, {{ sql_quote(f.city) }}, {{ sql_quote(f.service) }}, date '{{ f.day }}',
      {{ f.local_day_hours if f.local_day_hours is not none else 'null' }}::integer, {{ f.quarter_hours }},
-     {{ f.size }}::bigint, {{ epoch_ms_timestamp(f.modified_ms ~ '::bigint') }}, '{{ f.signature }}'){{ ',' if not loop.last }}
+     {{ f.size }}::bigint, {{ epoch_ms_timestamp(f.modified_ms ~ '::bigint') }}, '{{ f.signature }}',
+     {{ ("'" ~ f.content_hash ~ "'") if f.content_hash else 'null' }}::varchar){{ ',' if not loop.last }}
     {% endfor -%}
   ) as stamps(
       source_file, city, service, traffic_date, local_day_hours, has_quarter_hours, source_size, source_modified,
-      load_signature
+      load_signature, content_hash
   )
   {%- endif -%}
 {% endmacro %}
@@ -233,7 +360,7 @@ select *
 {% macro sql_string_list(values) %}
   {#- values as a SQL list of quoted string literals: ('a', 'b'). -#}
   {%- set quoted = [] -%}
-  {%- for v in values -%}{%- do quoted.append("'" ~ v.replace("'", "''") ~ "'") -%}{%- endfor -%}
+  {%- for v in values -%}{%- do quoted.append(sql_quote(v)) -%}{%- endfor -%}
   {{ return('(' ~ quoted | join(', ') ~ ')') }}
 {% endmacro %}
 
@@ -296,8 +423,8 @@ select *
   {%- for i in range(1, 98) -%}{%- do columns.append("v%02d := 'VARCHAR'" % i) -%}{%- endfor -%}
   {%- set samples = [] -%}
   {%- for path in paths -%}
-    {%- do samples.append("select * from (select * from read_csv('" ~ path.replace("'", "''")
-        ~ "', delim=' ', header=false, auto_detect=false, null_padding=true, columns=struct_pack("
+    {%- do samples.append("select * from (select * from read_csv(" ~ sql_quote(path)
+        ~ ", delim=' ', header=false, auto_detect=false, null_padding=true, columns=struct_pack("
         ~ columns | join(', ') ~ ")) limit 2000)") -%}
   {%- endfor -%}
   {%- set sniff -%}
@@ -336,3 +463,74 @@ select *
       2^53; downstream statistics and the marts keep one numeric type. -#}
   (sum({{ expression }}){{ ' filter (where ' ~ where ~ ')' if where }})::double
 {%- endmacro %}
+
+
+{% macro traffic_change_detection() %}
+  {#- Var `traffic_change_detection`, checked: `content` (every file's bytes hashed on every run) or
+      `metadata` (only files whose size or modification time changed are hashed again). -#}
+  {%- set chosen = var('traffic_change_detection', 'content') -%}
+  {%- if chosen not in ('content', 'metadata') -%}
+    {{ exceptions.raise_compiler_error("var traffic_change_detection must be `content` or `metadata`, not `" ~ chosen ~ "`") }}
+  {%- endif -%}
+  {{ return(chosen) }}
+{% endmacro %}
+
+
+{% macro traffic_files_scan(patterns, suspects, previous) %}
+  {#- SQL rows (source_file, source_size, source_modified, content_hash, needs_token_check,
+      checked_for_type) of every traffic file matching `patterns`; with `previous` (the scan's last
+      table, var traffic_change_detection: metadata), files of the same size, modification time and
+      value type keep their previous row unread. -#}
+  {{ return(adapter.dispatch('traffic_files_scan', 'netmob_tor')(patterns, suspects, previous)) }}
+{% endmacro %}
+
+
+{% macro duckdb__traffic_files_scan(patterns, suspects, previous) %}
+  {%- set value_type = traffic_value_type().parse -%}
+  {%- set checks = [] -%}
+  {%- for c in suspects -%}{%- do checks.append("contains(content, " ~ ("chr(" ~ {'\t': 9, '\v': 11, '\f': 12}[c] ~ ")" if c in ('\t', '\v', '\f') else "'" ~ c.replace("'", "''") ~ "'") ~ ")") -%}{%- endfor -%}
+  {%- set scanned -%}
+    select
+        filename as source_file,
+        size as source_size,
+        last_modified as source_modified,
+        lpad(to_hex(hash(content)), 16, '0') as content_hash,
+        ({{ checks | join(' or ') }}) as needs_token_check,
+        '{{ value_type }}' as checked_for_type
+    from read_text([{{ '{paths}' }}])
+  {%- endset -%}
+  {%- if previous is none -%}
+    {{ return(scanned.replace('{paths}', patterns | join(', '))) }}
+  {%- endif -%}
+  {%- set listing -%}
+    select listed.filename
+    from read_blob([{{ patterns | join(', ') }}]) as listed
+    left join {{ previous }} as known
+        on known.source_file = listed.filename and known.source_size = listed.size
+        and known.source_modified = listed.last_modified and known.checked_for_type = '{{ value_type }}'
+    where known.source_file is null
+  {%- endset -%}
+  {%- set changed = run_query(listing).columns[0].values() | list if execute else [] -%}
+  {%- set kept -%}
+    select known.source_file, known.source_size, known.source_modified, known.content_hash, known.needs_token_check,
+        known.checked_for_type
+    from {{ previous }} as known
+    inner join read_blob([{{ patterns | join(', ') }}]) as listed
+        on known.source_file = listed.filename and known.source_size = listed.size
+        and known.source_modified = listed.last_modified and known.checked_for_type = '{{ value_type }}'
+  {%- endset -%}
+  {%- if not changed -%}{{ return(kept) }}{%- endif -%}
+  {{ return(kept ~ '\nunion all\n' ~ scanned.replace('{paths}', sql_string_list(changed)[1:-1])) }}
+{% endmacro %}
+
+
+{% macro spark__traffic_files_scan(patterns, suspects, previous) %}
+  {#- Spark rebuilds the landing whole on every run and checks every token: the listing only. -#}
+  {%- set parts = [] -%}
+  {%- for pattern in patterns -%}
+    {%- do parts.append("select path as source_file, length as source_size, modificationTime as source_modified, "
+        ~ "cast(null as string) as content_hash, true as needs_token_check, '" ~ traffic_value_type().parse
+        ~ "' as checked_for_type from binaryFile.`" ~ pattern[1:-1].replace("''", "'") ~ "`") -%}
+  {%- endfor -%}
+  {{ return(parts | join(' union all ')) }}
+{% endmacro %}

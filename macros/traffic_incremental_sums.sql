@@ -64,8 +64,12 @@
   {%- else -%}
     {%- set unique_key, hook = key, '{{ delete_stale_traffic_rows(this, ' ~ (key | tojson) ~ ') }}' -%}
   {%- endif -%}
-  {{ return({'materialized': 'incremental', 'incremental_strategy': 'delete+insert', 'unique_key': unique_key,
-             'on_schema_change': 'fail', 'pre_hook': hook}) }}
+  {%- set config = {'materialized': 'incremental', 'incremental_strategy': 'delete+insert', 'unique_key': unique_key,
+                    'on_schema_change': 'fail', 'pre_hook': hook} -%}
+  {#- The tile-day table and its ledger are the landing: their own file (landing_database), written in
+      place under the build lock, never copied by `netmob-tor build`. -#}
+  {%- if key is none -%}{%- do config.update({'database': landing_database()}) -%}{%- endif -%}
+  {{ return(config) }}
 {% endmacro %}
 
 

@@ -1,7 +1,8 @@
 {{ config(**traffic_incremental_config()) }}
 {#- One row per raw traffic file in the tile-day table: the load ledger. The file's city, service
     and date (from its path), its local day length and whether its quarter-hours were landed, and
-    the size, modification time and signature it was loaded with (traffic_file_stamps). Built
+    the size, modification time, signature and content hash it was loaded with (traffic_file_stamps,
+    base_netmob__traffic_files). Built
     right after int_traffic__tile_day_hours, from the same compile-time list of files to read:
     files already in the ledger with the same stamp are kept as they are, changed and new ones
     replace their row, vanished ones are deleted (pre-hook). The tile-day table reads this ledger
@@ -9,6 +10,7 @@
     that fails between the two reads those files again next time, never skips them. -#}
 
 -- depends_on: {{ ref('int_traffic__tile_day_hours') }}
+-- depends_on: {{ ref('base_netmob__traffic_files') }}
 
 {%- set files = traffic_files_to_read(this) %}
 
@@ -30,6 +32,7 @@ final as (
         source_size,
         source_modified,
         load_signature,
+        content_hash,
         current_timestamp as loaded_at
     from stamps
 

@@ -19,6 +19,8 @@
     at compile time (traffic_file_case), so no line joins a calendar. Lines that cannot be trusted
     carry a `quarantine_reason` instead of being dropped. -#}
 
+-- depends_on: {{ ref('base_netmob__traffic_files') }}
+
 {%- set gap = var('dst_gap_hour') %}
 {%- set files = traffic_files_to_read(traffic_load_ledger()) %}
 {%- set land = traffic_value_type().land %}
@@ -47,15 +49,17 @@ hours as (
 
     select
         dated.*,
+        {#- try(): a sum past the type's range gives null, not an error without a file name; the
+            line is then stopped below, naming its file and tile. -#}
         {% for h in range(24) -%}
         {%- set normal = [] -%}{%- for q in range(1, 5) -%}{%- do normal.append('v%02d' % (4 * h + q)) -%}{%- endfor -%}
         {%- if h < gap -%}
-        {{ normal | join(' + ') }} as h{{ '%02d' % h }},
+        try({{ normal | join(' + ') }}) as h{{ '%02d' % h }},
         {%- else -%}
         {%- set shifted = [] -%}{%- for q in range(1, 5) -%}{%- do shifted.append('v%02d' % (4 * (h - 1) + q)) -%}{%- endfor %}
         case
-            when dated.local_day_hours = 23 then {{ 'null' if h == gap else shifted | join(' + ') }}
-            else {{ normal | join(' + ') }}
+            when dated.local_day_hours = 23 then {{ 'null' if h == gap else 'try(' ~ shifted | join(' + ') ~ ')' }}
+            else try({{ normal | join(' + ') }})
         end as h{{ '%02d' % h }},
         {%- endif %}
         {% endfor -%}
@@ -71,13 +75,14 @@ hours as (
 
 daily as (
 
-    {#- The day's total; null if any value of the day is empty (null propagates through +). -#}
+    {#- The day's total; null if any value of the day is empty (null propagates through +), or if a
+        sum passes the type's range. -#}
     select
         *,
         case
             when local_day_hours = 23
-                then {% for h in range(24) if h != gap %}h{{ '%02d' % h }}{{ ' + ' if not loop.last }}{% endfor %}  -- noqa: LT05
-            else {% for h in range(24) %}h{{ '%02d' % h }}{{ ' + ' if not loop.last }}{% endfor %}  -- noqa: LT05
+                then try({% for h in range(24) if h != gap %}h{{ '%02d' % h }}{{ ' + ' if not loop.last }}{% endfor %})  -- noqa: LT05
+            else try({% for h in range(24) %}h{{ '%02d' % h }}{{ ' + ' if not loop.last }}{% endfor %})  -- noqa: LT05
         end as daily_dl
     from hours
 
@@ -89,6 +94,7 @@ checked as (
     select
         *,
         case
+            when token_problem is not null then token_problem
             when local_day_hours is null then 'date outside the study period'
             when case local_day_hours
                     when 23 then v92 is null or v93 is not null
@@ -102,8 +108,14 @@ checked as (
                         {% endfor -%}
                         else 0
                     end
-            when daily_dl is null then 'empty quarter-hour value'
-            {#- on the parsed values: no second pass over the text -#}
+            when daily_dl is null
+                then case
+                    when {% for i in range(1, 93) %}v{{ '%02d' % i }} is null or {% endfor %}(local_day_hours = 24 and (v93 is null or v94 is null or v95 is null or v96 is null))  -- noqa: LT05
+                        then 'empty quarter-hour value'
+                    else {{ raise_error("'traffic values too large to add up as " ~ traffic_value_type().parse ~ " in ' || source_file
+                        || ', tile ' || tile_id || ': the file is damaged (a quarter-hour of more than 10^17 bytes); replace it with the original'") }}
+                end
+            -- on the parsed values: no second pass over the text
             when least({% for i in range(1, 97) %}v{{ '%02d' % i }}{{ ', ' if not loop.last }}{% endfor %}) < 0 then 'negative traffic value'  -- noqa: LT05
         end as quarantine_reason
     from daily
@@ -115,14 +127,16 @@ final as (
     select
         source_file,
         tile_id,
+        {#- try_cast: an hour past the INTEGER range never fails here without a name; its day total is
+            past it too, and stops the build below naming the file and the tile. -#}
         {% for h in range(24) -%}
-        h{{ '%02d' % h }}::{{ land }} as h{{ '%02d' % h }},
+        try_cast(h{{ '%02d' % h }} as {{ land }}) as h{{ '%02d' % h }},
         {% endfor -%}
         {% if land == 'INTEGER' -%}
         case
             when daily_dl > 2147483647
                 then {{ raise_error("'traffic volume over the INTEGER range (a day total of ' || daily_dl || ') in '
-                    || source_file || ', tile ' || tile_id || ': set var traffic_value_type: bigint'") }}
+                    || source_file || ', tile ' || tile_id || ': build again with --vars \'{traffic_value_type: bigint}\' --full-refresh'") }}
             else daily_dl
         end as daily_dl,
         {%- else -%}

@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from netmob_tor import CAUTION
+from netmob_tor.errors import UserError
 from netmob_tor.paths import default_data_root, default_database
 
 
@@ -282,6 +283,11 @@ def main(argv: list[str] | None = None) -> int:
             return run_delegated(argv[0], argv[1:])
         args = build_parser().parse_args(argv)
         return int(args.func(args) or 0)
+    except UserError as error:
+        if debug:
+            raise
+        print(f"netmob-tor: {error}", file=sys.stderr)
+        return 2
     except (duckdb.Error, FileNotFoundError, ValueError) as error:
         if debug:
             raise

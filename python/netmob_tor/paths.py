@@ -36,6 +36,13 @@ def default_database() -> Path:
     return path if path.is_absolute() else project_root() / path
 
 
+def landing_path(database: Path) -> Path:
+    """The landing file beside a warehouse file: `<name>.landing.duckdb` (`<name>` less `.duckdb`), as
+    profiles.yml derives it when NETMOB_TOR_LANDING is not set (tests/test_swap_build.py checks both agree)."""
+    stem = database.name.replace(".duckdb", "", 1)
+    return database.with_name(f"{stem}.landing.duckdb")
+
+
 def extension_dir() -> Path:
     """DuckDB extension directory inside the project, so nothing touches the user's home."""
     env = os.environ.get("NETMOB_TOR_EXTENSION_DIR")

@@ -1,28 +1,47 @@
-"""`netmob-tor build`: `dbt build` into a copy of the warehouse, swapped in only when it succeeds.
+"""`netmob-tor build`: `dbt build`, one writer at a time, the marts swapped in only when every step succeeds.
 
-DuckDB lets one process write a file or several read it, not both: a notebook or `netmob-tor sql`
-holding the warehouse open would make a build in place fail on its lock, and a failed or
-interrupted build in place would leave half-built marts. Here dbt writes a private copy
-(`<warehouse>.building-<pid>`, incremental tables included, so nothing is re-read that need not
-be); on success the copy replaces the warehouse with one atomic rename. Readers that had the file
-open keep reading the last good marts (their open file is the old one); new readers see the new
-ones. On failure the warehouse is untouched and the partial copy is removed.
-Exploratory area-level data: no individual or causal meaning.
+The warehouse is two DuckDB files. The landing (`<warehouse>.landing.duckdb`: the tile-day table read from
+the raw traffic text and its ledger) is append-only and written in place: dbt's transactions and the
+ledger make a failed or killed load leave it consistent, and a file is read again until its load is
+recorded. Everything else (staging, intermediate models, marts) is built into a private copy of the
+warehouse file (`<warehouse>.building-<pid>`), swapped in with one atomic rename when dbt succeeds: a
+reader that has the warehouse open keeps the last good marts, a new reader sees the new ones, a failed
+build leaves the warehouse as it was. The copy is of the marts only, so a build's cost does not grow
+with the landing.
+
+Writers are serialised by an exclusive lock on the warehouse folder (build_lock): a second build waits for the first
+(or stops at once with --no-wait), then starts from its result, so no update is lost. dbt runs in a child
+process that the kernel kills if the build dies; a janitor process removes the private copy and
+temporary files of a build that was killed, even by `kill -9`. Exploratory area-level data: no
+individual or causal meaning.
 """
 
 from __future__ import annotations
 
+import errno
+import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from netmob_tor.paths import default_database, project_root
+import yaml
+
+from netmob_tor.build_janitor import fold_wal
+from netmob_tor.build_lock import BuildLock
+from netmob_tor.errors import UserError
+from netmob_tor.paths import default_database, landing_path, project_root
+
+PR_SET_PDEATHSIG = 1
+DISK_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
 
 
 def staging_path(database: Path) -> Path:
-    """The private copy one build writes (per process, so two builds never share it)."""
+    """The private copy one build writes (per process; the lock makes it the only one)."""
     return database.with_name(f"{database.name}.building-{os.getpid()}")
 
 
@@ -31,40 +50,229 @@ def wal_path(database: Path) -> Path:
     return database.with_name(database.name + ".wal")
 
 
-def swap_build(dbt_args: list[str], database: Path | None = None) -> int:
-    """Run `dbt build *dbt_args` on a copy of `database` and swap it in on success; return dbt's exit code."""
-    database = database or default_database()
-    if wal_path(database).exists():
-        print(f"netmob-tor build: {wal_path(database)} exists: a writer is open on the warehouse or was interrupted; "
-              "close it (or open and close the warehouse once to replay the log), then build again", file=sys.stderr)
-        return 2
-    database.parent.mkdir(parents=True, exist_ok=True)
-    staging = staging_path(database)
-    if database.exists():
-        shutil.copyfile(database, staging)
-    env = {**os.environ, "NETMOB_TOR_DB": str(staging), "DBT_PROFILES_DIR": os.environ.get("DBT_PROFILES_DIR", str(project_root()))}
-    dbt = Path(sys.executable).with_name("dbt")
+def temp_dir(database: Path) -> Path:
+    """DuckDB's spill folder for this build (removed with the copy)."""
+    return database.parent / "tmp" / f"build-{os.getpid()}"
+
+
+def leftovers(database: Path) -> list[Path]:
+    """Private copies, their logs and spill folders of builds that ended without cleaning up."""
+    found = [*database.parent.glob(f"{database.name}.building-*")]
+    found += [p for p in (database.parent / "tmp").glob("build-*") if p.is_dir()]
+    return sorted(found)
+
+
+def remove_leftovers(database: Path) -> None:
+    """Remove what killed builds left (called under the lock, so no running build owns them)."""
+    for path in leftovers(database):
+        shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+        print(f"netmob-tor build: removed {path}, left by a build that was stopped", file=sys.stderr)
+
+
+def die_with_parent() -> None:
+    """In the dbt child: ask the kernel for SIGKILL when the build process dies (Linux), so no dbt is orphaned."""
     try:
-        code = subprocess.call([str(dbt), "build", *dbt_args], cwd=project_root(), env=env)
-        if code == 0 and not staging.exists():
-            print("netmob-tor build: dbt wrote nothing; the warehouse is unchanged", file=sys.stderr)
-            return code
-        if code == 0:
-            os.replace(staging, database)
-            print(f"netmob-tor build: swapped the new warehouse in: {database}")
-        else:
-            print(f"netmob-tor build: dbt build failed (exit {code}); the warehouse {database} is unchanged", file=sys.stderr)
-        return code
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+
+def disk_message(error: OSError, what: str, database: Path) -> str:
+    """One line for a full, read-only or forbidden disk."""
+    return (f"{what} failed: {error.strerror} ({error.filename or database.parent}); the warehouse {database} is "
+            "unchanged. Free space or choose a writable folder (NETMOB_TOR_DB), then build again")
+
+
+def check_no_outside_writer(database: Path) -> None:
+    """Refuse to copy a warehouse whose write-ahead log holds work the file lacks (another writer, or one interrupted)."""
+    if wal_path(database).exists():
+        raise UserError(f"{wal_path(database)} exists: a process other than netmob-tor build (a plain `dbt build`, a "
+                        "notebook) has the warehouse open for writing, or was interrupted; close it (or open and close "
+                        "the warehouse once to fold the log in), then build again")
+
+
+def check_landing_free(landing: Path) -> None:
+    """Fail in one line when another process holds the landing (only builds may open it)."""
+    if not landing.exists():
+        return
+    import duckdb
+
+    try:
+        duckdb.connect(str(landing)).close()
+    except duckdb.IOException as error:
+        text = str(error).splitlines()[0]
+        raise UserError(f"the landing {landing} is open in another process ({text}); close that process (only builds "
+                        "open the landing), then build again") from None
+
+
+class Janitor:
+    """The process that cleans up after this build if it is killed (netmob_tor.build_janitor)."""
+
+    def __init__(self, remove: list[Path], landing: Path, lock_fd: int | None) -> None:
+        plan = json.dumps({"remove": [str(p) for p in remove], "landing": str(landing)})
+        fds = (lock_fd,) if lock_fd is not None else ()
+        self.process = subprocess.Popen([sys.executable, "-m", "netmob_tor.build_janitor", plan], stdin=subprocess.PIPE,
+                                        start_new_session=True, pass_fds=fds, text=True)
+
+    def tell(self, line: str) -> None:
+        """Send one line (`worker <pid>` or `done`)."""
+        assert self.process.stdin is not None
+        self.process.stdin.write(line + "\n")
+        self.process.stdin.flush()
+
+    def done(self) -> None:
+        """The build cleaned up itself: the janitor exits without touching anything."""
+        self.tell("done")
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait()
+
+
+class Interrupted(Exception):
+    """The build received SIGINT, SIGTERM or SIGHUP."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def run_dbt(args: Sequence[str], env: dict[str, str], janitor: Janitor) -> int:
+    """`dbt build *args` in a child that dies with this process; a signal here stops it and raises Interrupted.
+
+    The child has its own process group, so a Ctrl-C at the terminal reaches this process only, which ends the
+    child with SIGTERM (quietly: Python's default) rather than leaving dbt to print an interrupted traceback."""
+    dbt = Path(sys.executable).with_name("dbt")
+    child = subprocess.Popen([str(dbt), "build", *args], cwd=project_root(), env=env, preexec_fn=die_with_parent, process_group=0)
+    janitor.tell(f"worker {child.pid}")
+    received: list[int] = []
+
+    def stop(signum: int, _frame: object) -> None:
+        received.append(signum)
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    try:
+        try:
+            code = child.wait(timeout=None)
+        finally:
+            if received and child.poll() is None:
+                try:
+                    child.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+                    child.wait()
     finally:
-        for leftover in (staging, wal_path(staging)):
-            leftover.unlink(missing_ok=True)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if received:
+        raise Interrupted(received[0])
+    return code
+
+
+def merged_vars(dbt_args: list[str], extra: dict[str, Any]) -> list[str]:
+    """`dbt_args` with `extra` overlaid on its --vars (added when absent)."""
+    args = list(dbt_args)
+    if "--vars" in args:
+        i = args.index("--vars")
+        given = yaml.safe_load(args[i + 1]) or {}
+        args[i + 1] = json.dumps({**given, **extra}, default=str)
+    elif extra:
+        args += ["--vars", json.dumps(extra)]
+    return args
+
+
+def profile_steps(dbt_args: list[str], all_profiles: bool) -> list[list[str]]:
+    """The dbt build argument lists of one build: the user's, then with --all-profiles each of the
+    `profile_builds` of dbt_project.yml (the processing-profile-dependent models in their own schema)."""
+    steps = [list(dbt_args)]
+    if all_profiles:
+        from netmob_tor.params import project_vars
+
+        selection = [a for a in dbt_args if a not in ("--full-refresh",)]
+        if any(a in ("--select", "-s", "--selector", "--exclude") for a in selection):
+            raise UserError("--all-profiles builds the whole project, then each profile's models: drop --select/--selector/--exclude")
+        for vars_ in project_vars().get("profile_builds") or []:
+            steps.append(merged_vars([*selection, "--selector", "processing_profile_dependent"], dict(vars_)))
+    return steps
+
+
+def swap_build(dbt_args: list[str], database: Path | None = None, wait: bool = True, all_profiles: bool = False) -> int:
+    """Run the build's dbt steps on a private copy of `database` under the build lock and swap it in when all succeed."""
+    database = (database or default_database()).absolute()
+    landing = landing_path(database)
+    steps = profile_steps(dbt_args, all_profiles)
+    lock = BuildLock(database)
+    lock.acquire(wait=wait)
+    try:
+        remove_leftovers(database)
+        check_no_outside_writer(database)
+        check_landing_free(landing)
+        staging, spill = staging_path(database), temp_dir(database)
+        janitor = Janitor([staging, wal_path(staging), spill, lock.path], landing, lock.fd)
+        try:
+            return build_steps(steps, database, landing, staging, spill, janitor)
+        finally:
+            for leftover in (staging, wal_path(staging)):
+                leftover.unlink(missing_ok=True)
+            shutil.rmtree(spill, ignore_errors=True)
+            janitor.done()
+    finally:
+        lock.release()
+
+
+def build_steps(steps: list[list[str]], database: Path, landing: Path, staging: Path, spill: Path, janitor: Janitor) -> int:
+    """Copy the warehouse, run each dbt step on the copy, swap it in when all succeed; dbt's exit code."""
+    try:
+        if database.exists():
+            shutil.copyfile(database, staging)
+        spill.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        if error.errno in DISK_ERRORS:
+            raise UserError(disk_message(error, "copying the warehouse", database)) from None
+        raise
+    env = {**os.environ, "NETMOB_TOR_DB": str(staging), "NETMOB_TOR_LANDING": str(landing), "NETMOB_TOR_TEMP_DIR": str(spill),
+           "DBT_PROFILES_DIR": os.environ.get("DBT_PROFILES_DIR", str(project_root()))}
+    try:
+        for i, args in enumerate(steps):
+            if len(steps) > 1:
+                print(f"netmob-tor build: step {i + 1} of {len(steps)}: dbt build {' '.join(args)}", flush=True)
+            code = run_dbt(args, env, janitor)
+            if code != 0:
+                fold_wal(str(landing))
+                print(f"netmob-tor build: dbt build failed (exit {code}); the warehouse {database} is unchanged", file=sys.stderr)
+                return code
+    except Interrupted as stop:
+        fold_wal(str(landing))
+        print(f"netmob-tor build: stopped by {stop}; the warehouse {database} is unchanged", file=sys.stderr)
+        return 128 + stop.signum
+    if not staging.exists():
+        print("netmob-tor build: dbt wrote nothing; the warehouse is unchanged", file=sys.stderr)
+        return 0
+    try:
+        os.replace(staging, database)
+    except OSError as error:
+        raise UserError(disk_message(error, "swapping the new warehouse in", database)) from None
+    print(f"netmob-tor build: swapped the new warehouse in: {database} (landing {landing.name} updated in place)")
+    return 0
+
+
+BUILD_OPTIONS = {"--no-wait": "stop at once if another build is writing the warehouse (default: wait for it)",
+                 "--all-profiles": "then build each processing profile of dbt_project.yml's `profile_builds` into its own "
+                                   "schema, from the same copy, swapped in once (what `make build` runs)"}
 
 
 def main_build(argv: list[str]) -> int:
-    """Entry point of `netmob-tor build [dbt build options]`."""
+    """Entry point of `netmob-tor build [--no-wait] [--all-profiles] [dbt build options]`."""
     if argv[:1] in (["-h"], ["--help"]):
         print(__doc__.strip())
-        print("\nusage: netmob-tor build [any `dbt build` option, e.g. --vars '{data_root: /path}' --select ...]")
-        print(f"warehouse: {default_database()} (NETMOB_TOR_DB overrides)")
+        print("\nusage: netmob-tor build [--no-wait] [--all-profiles] [any `dbt build` option, e.g. --vars '{data_root: /path}' --select ...]")
+        for option, text in BUILD_OPTIONS.items():
+            print(f"  {option:<15} {text}")
+        print(f"warehouse: {default_database()} (NETMOB_TOR_DB overrides); landing: {landing_path(default_database())}")
         return 0
-    return swap_build(argv)
+    options = [a for a in argv if a in BUILD_OPTIONS]
+    rest = [a for a in argv if a not in BUILD_OPTIONS]
+    return swap_build(rest, wait="--no-wait" not in options, all_profiles="--all-profiles" in options)

@@ -6,7 +6,7 @@
 with source as (
 
     select row_number() over () + 1 as line_number, *
-    from read_csv('{{ path }}', delim=',', quote='"', header=true, all_varchar=true)
+    from read_csv({{ sql_quote(path) }}, delim=',', quote='"', header=true, all_varchar=true)
 
 ),
 

@@ -8,7 +8,7 @@
 with source as (
 
     select row_number() over () as line_number, line
-    from read_csv('{{ path }}', delim=E'\x1F', quote='', escape='', header=false, auto_detect=false,
+    from read_csv({{ sql_quote(path) }}, delim=E'\x1F', quote='', escape='', header=false, auto_detect=false,
         encoding='{{ csv_encoding(path, "elections_encoding") }}', columns=struct_pack(line := 'VARCHAR'))
 
 ),

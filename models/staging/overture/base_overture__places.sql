@@ -6,7 +6,7 @@
 
 with source as (
 
-    select * from read_parquet('{{ path }}', union_by_name = true, filename = true, file_row_number = true)
+    select * from read_parquet({{ sql_quote(path) }}, union_by_name = true, filename = true, file_row_number = true)
 
 ),
 

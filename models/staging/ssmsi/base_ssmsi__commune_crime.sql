@@ -10,7 +10,7 @@ with source as (
     select
         row_number() over () + 1 as line_number,
         *
-    from read_csv('{{ path }}', delim=';', quote='"', header=true, auto_detect=false, all_varchar=true,
+    from read_csv({{ sql_quote(path) }}, delim=';', quote='"', header=true, auto_detect=false, all_varchar=true,
         encoding='{{ csv_encoding(path, "ssmsi_encoding") }}',
         columns=struct_pack(
             "CODGEO_2023" := 'VARCHAR', "annee" := 'VARCHAR', "classe" := 'VARCHAR', "unité.de.compte" := 'VARCHAR',
