@@ -136,7 +136,7 @@ final as (
         case
             when daily_dl > 2147483647
                 then {{ raise_error("'traffic volume over the INTEGER range (a day total of ' || daily_dl || ') in '
-                    || source_file || ', tile ' || tile_id || ': build again with --vars \'{traffic_value_type: bigint}\' --full-refresh'") }}
+                    || source_file || ', tile ' || tile_id || ': build again with --vars ''{traffic_value_type: bigint}'' --full-refresh'") }}
             else daily_dl
         end as daily_dl,
         {%- else -%}

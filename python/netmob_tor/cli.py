@@ -189,7 +189,8 @@ def command(sub: argparse._SubParsersAction, name: str, text: str) -> argparse.A
 def add_data_commands(sub: argparse._SubParsersAction) -> None:
     """generate, install-spatial and sql: make the inputs, set up DuckDB, query the warehouse."""
     gen = command(sub, "generate", "write the embedded synthetic dataset (real NetMob formats)")
-    gen.add_argument("--out", default=str(default_data_root()), help="output folder: new, empty, or one generate wrote before (then replaced); a folder holding anything else is refused, untouched")
+    gen.add_argument("--out", default=str(default_data_root()), help="output folder: new, empty, or one generate wrote before (then replaced); "
+                     "a folder holding anything else is refused, untouched")
     gen.add_argument("--seed", type=int, default=20190316, help="random seed (same seed, same bytes)")
     gen.add_argument("--cities", help="comma-separated subset of the 20 urban areas (all when not given)")
     gen.add_argument("--days", help="subset of the study period: comma-separated days and inclusive ranges, "

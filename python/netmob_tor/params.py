@@ -231,3 +231,128 @@ def sv_reference_column() -> str:
 def sv_reference_with_fallback_column() -> str:
     """The rate of sv_reference_year with the department's rate where the commune's is not published."""
     return "sexual_violence_rate_reference_year_with_fallback"
+
+
+# --- The vars' rules (dbt_project.yml `var_rules`), checked before a build; macros/validate_vars.sql checks the same in dbt.
+
+def _is_date(value: Any) -> bool:
+    """A day as YAML or JSON gives it: a date, or an ISO 'YYYY-MM-DD' string."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return True
+    try:
+        dt.date.fromisoformat(str(value))
+    except ValueError:
+        return False
+    return len(str(value)) == 10
+
+
+def _is_timezone(value: Any) -> bool:
+    """An IANA time-zone name that zoneinfo knows."""
+    from zoneinfo import ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(str(value))
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return isinstance(value, str)
+
+
+TYPE_CHECKS = {
+    "string": lambda v: isinstance(v, str),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "date": _is_date,
+    "timezone": _is_timezone,
+    "identifier": lambda v: isinstance(v, str) and v.replace("_", "").isalnum() and v.isascii(),
+    "list": lambda v: isinstance(v, list),
+    "mapping": lambda v: isinstance(v, dict),
+}
+TYPE_WORDS = {"string": "a string", "integer": "a whole number", "number": "a number", "boolean": "true or false",
+              "date": "a date YYYY-MM-DD", "timezone": "an IANA time zone such as Europe/Paris",
+              "identifier": "a plain name (letters, digits, _)", "list": "a list", "mapping": "a mapping {key: value}"}
+
+
+def rule_problem(name: str, value: Any, rule: Mapping[str, Any], values: Mapping[str, Any]) -> str | None:
+    """Why `value` breaks `rule` (one line naming the var and what it may hold), or None."""
+    if "allowed" in rule:
+        allowed = list(rule["allowed"])
+        if not any(value == a and type(value) is type(a) for a in allowed):
+            shown = ", ".join("null" if a is None else str(a) for a in allowed)
+            return f"var {name} is {value!r}; allowed: {shown}"
+        return None
+    if value is None:
+        return None if rule.get("nullable") else f"var {name} is null; it must be {TYPE_WORDS[rule['type']]}"
+    kind = rule.get("type", "string")
+    if not TYPE_CHECKS[kind](value):
+        return f"var {name} is {value!r}; it must be {TYPE_WORDS[kind]}"
+    if kind in ("integer", "number"):
+        bounds = [(rule.get("min"), lambda b: value >= b, "at least"), (rule.get("max"), lambda b: value <= b, "at most"),
+                  (rule.get("above"), lambda b: value > b, "above")]
+        for bound, ok, word in bounds:
+            if bound is not None and not ok(bound):
+                return f"var {name} is {value!r}; it must be {word} {bound}"
+    for key, ok, word in (("at_least", lambda a, b: a >= b, "on or after"), ("at_most", lambda a, b: a <= b, "at most")):
+        other = rule.get(key)
+        if other and values.get(other) is not None and not ok(str(value) if kind == "date" else value,
+                                                                   str(values[other]) if kind == "date" else values[other]):
+            return f"var {name} is {value!r}; it must be {word} var {other} ({values[other]!r})"
+    if kind == "list" and rule.get("items"):
+        for i, item in enumerate(value):
+            problem = rule_problem(f"{name}[{i}]", item, rule["items"], values)
+            if problem:
+                return problem
+    if kind == "mapping" and rule.get("keys"):
+        unknown = sorted(set(map(str, value)) - set(rule["keys"]))
+        if unknown:
+            return f"var {name} has unknown key(s) {', '.join(unknown)}; allowed: {', '.join(rule['keys'])}"
+    return None
+
+
+def vars_problems(overrides: Mapping[str, Any], dbt_project: Path | None = None) -> list[str]:
+    """Every problem of the vars a build would run with (dbt_project.yml's, overlaid by `overrides`)."""
+    import difflib
+
+    defaults = project_vars(dbt_project)
+    rules: dict[str, Any] = defaults.get("var_rules") or {}
+    values = {**defaults, **overrides}
+    problems = []
+    for name in overrides:
+        if name not in rules:
+            close = difflib.get_close_matches(name, list(rules), n=1)
+            problems.append(f"var {name} is not a var of this project" + (f"; did you mean {close[0]}?" if close else ""))
+    for name, rule in rules.items():
+        if name in values:
+            problem = rule_problem(name, values[name], rule, values)
+            if problem:
+                problems.append(problem)
+    return problems
+
+
+def check_vars(overrides: Mapping[str, Any], dbt_project: Path | None = None) -> None:
+    """Raise UserError naming every var that breaks its rule, before anything is built."""
+    from netmob_tor.errors import UserError
+
+    problems = vars_problems(overrides, dbt_project)
+    if problems:
+        raise UserError("; ".join(problems) + " (dbt_project.yml `var_rules`)")
+
+
+def parse_vars_option(dbt_args: list[str]) -> dict[str, Any]:
+    """The mapping a `--vars` option of dbt arguments holds (YAML or JSON), {} without one."""
+    from netmob_tor.errors import UserError
+
+    if "--vars" not in dbt_args:
+        return {}
+    i = dbt_args.index("--vars")
+    if i + 1 >= len(dbt_args):
+        raise UserError("--vars needs a value, e.g. --vars '{data_root: /path/to/data}'")
+    try:
+        parsed = yaml.safe_load(dbt_args[i + 1])
+    except yaml.YAMLError as error:
+        raise UserError(f"--vars is not valid YAML ({str(error).splitlines()[0]}): e.g. --vars '{{data_root: /path}}'") from None
+    if parsed is None:
+        return {}
+    if not isinstance(parsed, dict):
+        raise UserError(f"--vars must be a mapping such as '{{s_onion: 0.034}}', not {dbt_args[i + 1]!r}")
+    return parsed

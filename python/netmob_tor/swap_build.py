@@ -29,11 +29,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from netmob_tor.build_janitor import fold_wal
 from netmob_tor.build_lock import BuildLock
 from netmob_tor.errors import UserError
+from netmob_tor.params import check_vars, parse_vars_option
 from netmob_tor.paths import default_database, landing_path, project_root
 
 PR_SET_PDEATHSIG = 1
@@ -175,10 +174,9 @@ def run_dbt(args: Sequence[str], env: dict[str, str], janitor: Janitor) -> int:
 def merged_vars(dbt_args: list[str], extra: dict[str, Any]) -> list[str]:
     """`dbt_args` with `extra` overlaid on its --vars (added when absent)."""
     args = list(dbt_args)
+    given = parse_vars_option(args)
     if "--vars" in args:
-        i = args.index("--vars")
-        given = yaml.safe_load(args[i + 1]) or {}
-        args[i + 1] = json.dumps({**given, **extra}, default=str)
+        args[args.index("--vars") + 1] = json.dumps({**given, **extra}, default=str)
     elif extra:
         args += ["--vars", json.dumps(extra)]
     return args
@@ -204,6 +202,8 @@ def swap_build(dbt_args: list[str], database: Path | None = None, wait: bool = T
     database = (database or default_database()).absolute()
     landing = landing_path(database)
     steps = profile_steps(dbt_args, all_profiles)
+    for args in steps:
+        check_vars(parse_vars_option(args))
     lock = BuildLock(database)
     lock.acquire(wait=wait)
     try:
