@@ -72,27 +72,25 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     """Every table of the statistical layer, stored as analysis_* tables and printed."""
     from netmob_tor.analysis.report import format_report
     from netmob_tor.analysis.run import RELEASED_SOURCE, analyze_and_store
-    from netmob_tor.duck import open_warehouse, require_tables
+    from netmob_tor.duck import open_warehouse, require_tables, use_schema
     from netmob_tor.provenance import read_data_source, source_line
 
     if args.source != "warehouse" and (args.from_parquet or args.schema != "main"):
         raise UserError("--from-parquet and --schema apply to the warehouse source only (not --source released)")
-    con = open_warehouse(args.database, read_only=False, command="analyze")
-    if args.from_parquet:
-        from netmob_tor.spark import load_spark_marts
+    with open_warehouse(args.database, read_only=False, command="analyze") as con:
+        if args.from_parquet:
+            from netmob_tor.spark import load_spark_marts
 
-        args.schema = args.schema if args.schema != "main" else "main_spark"
-        load_spark_marts(con, Path(args.from_parquet), args.schema)
-    if args.schema != "main":
-        from netmob_tor.duck import use_schema
-
-        use_schema(con, args.schema)
-    if args.source == "warehouse":
-        require_tables(con, ("commune_summary", "commune_hour", "study_parameters"), args.database)
-        header = source_line(read_data_source(con))
-    else:
-        header = f"data: {RELEASED_SOURCE}."
-    tables = analyze_and_store(con, args.source, replicates=args.replicates)
+            args.schema = args.schema if args.schema != "main" else "main_spark"
+            load_spark_marts(con, Path(args.from_parquet), args.schema)
+        if args.schema != "main":
+            use_schema(con, args.schema)
+        if args.source == "warehouse":
+            require_tables(con, ("commune_summary", "commune_hour", "study_parameters"), args.database)
+            header = source_line(read_data_source(con))
+        else:
+            header = f"data: {RELEASED_SOURCE}."
+        tables = analyze_and_store(con, args.source, replicates=args.replicates)
     text = format_report(tables, header)
     suffix = args.source if args.schema == "main" else f"{args.source}_{args.schema}"
     out = print_and_save(text, Path(args.tables_dir) / f"analysis_{suffix}.txt")
@@ -108,10 +106,10 @@ def cmd_profiles(args: argparse.Namespace) -> int:
     from netmob_tor.analysis.run import data_source_record, write_tables
     from netmob_tor.duck import open_warehouse
 
-    con = open_warehouse(args.database, read_only=False, command="profiles")
-    table = compare_profiles(con)
-    write_tables(con, {"profile_comparison": table}, {"source": "analysis_* tables of each schema", "caution": CAUTION,
-                                                      "data_source": data_source_record(con, "warehouse")})
+    with open_warehouse(args.database, read_only=False, command="profiles") as con:
+        table = compare_profiles(con)
+        write_tables(con, {"profile_comparison": table}, {"source": "analysis_* tables of each schema", "caution": CAUTION,
+                                                          "data_source": data_source_record(con, "warehouse")})
     text = format_comparison(table)
     out = print_and_save(text, Path(args.tables_dir) / "profiles.txt")
     print(f"\nstored analysis_profile_comparison in {args.database}; printed in {out}")
@@ -157,10 +155,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         print("netmob-tor report: --data-root is no longer used (the data source is read from the warehouse); drop it",
               file=sys.stderr)
     database, out = Path(args.database).resolve(), Path(args.out).resolve()
-    con = open_warehouse(database)
-    os.chdir(project_root())  # staging views read the raw files by paths relative to the project
-    analysed = con.execute("select count(*) from information_schema.tables where table_name = 'analysis_correlations'").fetchone()[0]
-    page = build_report(con, out)
+    with open_warehouse(database) as con:
+        os.chdir(project_root())  # staging views read the raw files by paths relative to the project
+        analysed = con.execute("select count(*) from information_schema.tables where table_name = 'analysis_correlations'").fetchone()[0]
+        page = build_report(con, out)
     print(f"wrote {page}")
     if not analysed:
         print(f"netmob-tor report: {args.database} has no analysis_* tables, so the report's analysis sections are empty: "

@@ -25,6 +25,8 @@ ATTEMPTS = {
     T.ATTACH: "attach a database", T.DETACH: "detach a database", T.LOAD: "install or load an extension",
     T.EXTENSION: "install or load an extension",
 }
+# Statements that cannot succeed on this connection at all, whichever error DuckDB gives first.
+NEVER = {T.COPY, T.EXPORT, T.COPY_DATABASE, T.ATTACH, T.DETACH, T.LOAD, T.EXTENSION}
 # Statements that read: refused only when they read a file (a staging view over the raw files, read_csv, ...).
 READS = {T.SELECT, T.EXPLAIN, T.CALL, T.PREPARE, T.EXECUTE, T.RELATION}
 RAW_VIEWS = ("sql reads the warehouse's tables only, not files: this query reads a file (a staging view "
@@ -45,7 +47,7 @@ def refusal(statement: duckdb.Statement, error: duckdb.Error) -> str:
     duck = first_line(error)
     if isinstance(error, duckdb.PermissionException) and statement.type in READS:
         return f"{RAW_VIEWS} (DuckDB: {duck})"
-    if isinstance(error, duckdb.PermissionException) or "read-only" in duck or "has been locked" in duck:
+    if isinstance(error, duckdb.PermissionException) or statement.type in NEVER or "read-only" in duck or "has been locked" in duck:
         attempt = ATTEMPTS.get(statement.type, "change the warehouse")
         return f"sql is read-only: DuckDB refused to {attempt} ({duck})"
     return f"{type(error).__name__}: {duck}"
