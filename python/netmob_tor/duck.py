@@ -137,12 +137,12 @@ def use_schema(con: duckdb.DuckDBPyConnection, schema: str) -> None:
     schema's loaded traffic and staging models; this points a connection at it.
     """
     if not schema.replace("_", "").isalnum():
-        raise ValueError(f"schema {schema!r} is not a plain identifier")
+        raise UserError(f"schema {schema!r} is not a plain identifier: give a name such as main_corrected")
     database = con.execute("select current_database()").fetchone()[0]
     found = con.execute(
         "select count(*) from information_schema.schemata where catalog_name = ? and schema_name = ?", [database, schema]
     ).fetchone()[0]
     if not found:
-        raise ValueError(f"schema {schema!r} is not in {database}: build it with dbt's profile_schema var first")
+        raise UserError(f"schema {schema!r} is not in {database}: build it with dbt's profile_schema var first")
     con.execute(f'use "{database}"."{schema}"')
     con.execute(f"set search_path = '{database}.{schema},{database}.main'")

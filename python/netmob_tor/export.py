@@ -21,6 +21,7 @@ import pandas as pd
 
 from netmob_tor import CAUTION
 from netmob_tor.duck import open_warehouse, require_tables
+from netmob_tor.errors import UserError
 from netmob_tor.params import (
     StudyParameters,
     study_parameters,
@@ -213,7 +214,7 @@ def write_parquet(con: duckdb.DuckDBPyConnection, out: Path, manifest: Path) -> 
     written = {}
     for name, docs in sorted(mart_descriptions(manifest).items()):
         if name not in present:
-            raise ValueError(f"mart {name} is not in the warehouse: build it first (dbt build)")
+            raise UserError(f"mart {name} is not in the warehouse: build it first (make build)")
         columns = [r[0] for r in con.execute(f'describe "{name}"').fetchall()]
         undocumented = [c for c in columns if not docs["columns"].get(c)]
         if undocumented:
