@@ -80,7 +80,7 @@ def test_analyze_cli_writes_tables_and_printed_file(tmp_path: Path) -> None:
 ALL_WAREHOUSE_TABLES = {
     "correction_factor_summary", "cpc_range_summary", "correlations", "dependent_correlation_tests",
     "pca_loadings", "pca_explained_variance", "pca_region_scores", "pca_department_scores",
-    "regression_input", "regressions", "mixed_model", "morans_i", "bootstrap_rho", "bootstrap_correlations",
+    "regression_input", "regressions", "mixed_model", "morans_i", "bootstrap_rho", "bootstrap_correlations", "not_computed",
 }
 
 
@@ -93,6 +93,7 @@ def test_analyze_all_warehouse_every_table(tmp_path: Path, warehouse: duckdb.Duc
     options = {"replicates": 4, "permutations": 49}
     tables = analyze_all(warehouse, "warehouse", **options)
     assert set(tables) == ALL_WAREHOUSE_TABLES
+    assert tables["not_computed"].empty  # the embedded default supports every table
     regressions = tables["regressions"]
     assert set(regressions["model"]) == {m.name for m in MODELS}
     main = regressions[(regressions["model"] == "main")]

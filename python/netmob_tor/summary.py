@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from netmob_tor import CAUTION
-from netmob_tor.duck import connect
+from netmob_tor.duck import open_warehouse, require_tables
+from netmob_tor.provenance import read_data_source, source_line
 
 HEADLINE_SQL = """
 select
@@ -36,11 +37,17 @@ def set_aside_line(n_communes: int, communes: str | None, shown: int = 10) -> st
 
 
 def headline(database: Path) -> str:
-    """A short text: warehouse path, data source and the marts' headline figures."""
-    con = connect(database, read_only=True)
-    row = con.execute(HEADLINE_SQL).df().iloc[0]
-    n_hours = con.execute("select count(*) from commune_hour").fetchone()[0]
+    """A short text: the data source in words, the warehouse path and the marts' headline figures."""
+    con = open_warehouse(database)
+    try:
+        require_tables(con, ("commune_summary", "commune_hour"), database)
+        source = read_data_source(con)
+        row = con.execute(HEADLINE_SQL).df().iloc[0]
+        n_hours = con.execute("select count(*) from commune_hour").fetchone()[0]
+    finally:
+        con.close()
     lines = [
+        source_line(source),
         f"warehouse: {database} (processing profile: {row.processing_profile}; others: netmob-tor profiles)",
         f"commune_hour: {n_hours:,} rows; commune_summary: {int(row.n_communes)} communes in {int(row.n_cities)} urban areas, "
         f"{int(row.n_assigned_tiles):,} tiles assigned",

@@ -21,6 +21,7 @@ import pandas as pd
 from scipy import stats
 
 from netmob_tor.analysis.correlations import OUTCOME, PREDICTORS
+from netmob_tor.analysis.sample_size import NotComputed, require
 from netmob_tor.params import defaults
 
 REPLICATES = 200
@@ -105,11 +106,17 @@ def rho_intervals(
 def table2_intervals(
     rates: pd.DataFrame, summary: pd.DataFrame, point: pd.DataFrame, n_replicates: int, level: float = LEVEL, seed: int = SEED
 ) -> pd.DataFrame:
-    """One row per Table 2 predictor: the published-style Spearman rho and its bootstrap interval."""
+    """One row per Table 2 predictor whose point rho was computed: the published-style Spearman rho and its
+    bootstrap interval (NotComputed when Table 2 has none)."""
     outcome = summary[["commune_code", OUTCOME]].dropna()
     merged = rates.merge(outcome, on="commune_code", how="inner")
+    computed = point[point["predictor"].isin(PREDICTORS) & point["rho"].notna()]
+    if computed.empty:
+        first = point[point["predictor"].isin(PREDICTORS)].iloc[0]
+        raise NotComputed("the bootstrap of Table 2", int(first["n"]), 3,
+                          detail=f"the bootstrap of Table 2 needs its point estimates, themselves {first.get('note') or 'not computed'}")
     rows = []
-    for predictor in PREDICTORS:
+    for predictor in computed["predictor"]:
         boot = np.array([
             stats.spearmanr(part[OUTCOME], part[predictor]).statistic
             for _, part in merged.groupby("replicate", sort=True)
@@ -138,9 +145,28 @@ def bootstrap_tables(
     Table 2 outcome; `point` is Table 2 itself (validation_correlations); `log_floor` is the
     build's (the floored_ln macro's) value.
     """
+    return {
+        "bootstrap_rho": bootstrap_rho(per_replicate, summary, replicates, log_floor, seed, level),
+        "bootstrap_correlations": bootstrap_correlations(per_replicate, summary, point, replicates, log_floor, seed, level),
+    }
+
+
+def bootstrap_rho(per_replicate: pd.DataFrame, summary: pd.DataFrame, replicates: int, log_floor: float,
+                  seed: int = SEED, level: float = LEVEL) -> pd.DataFrame:
+    """Each commune's rho interval with its cpc per 1000 interval (see bootstrap_tables)."""
     scale, c_floor = correction_parameters(summary)
     rates = derived_rates(per_replicate, summary, scale, c_floor, log_floor)
-    return {
-        "bootstrap_rho": rho_intervals(per_replicate, summary, replicates, level, seed, cpc_intervals(rates, level)),
-        "bootstrap_correlations": table2_intervals(rates, summary, point, replicates, level, seed),
-    }
+    return rho_intervals(per_replicate, summary, replicates, level, seed, cpc_intervals(rates, level))
+
+
+def bootstrap_correlations(per_replicate: pd.DataFrame, summary: pd.DataFrame, point: pd.DataFrame, replicates: int,
+                           log_floor: float, seed: int = SEED, level: float = LEVEL) -> pd.DataFrame:
+    """The Table 2 intervals (see bootstrap_tables); NotComputed when Table 2 has no point estimate."""
+    scale, c_floor = correction_parameters(summary)
+    rates = derived_rates(per_replicate, summary, scale, c_floor, log_floor)
+    return table2_intervals(rates, summary, point, replicates, level, seed)
+
+
+def check_days(n_days: int) -> None:
+    """NotComputed unless there are 2 days to resample."""
+    require(n_days, 2, "the day-block bootstrap (resampling whole days)", unit="days")

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import pandas as pd
 from scipy import stats
 
+from netmob_tor.analysis.sample_size import NotComputed
 from netmob_tor.params import defaults, sv_mean_column
 
 OUTCOME = sv_mean_column()
@@ -21,11 +22,24 @@ TABLE2_LABELS = {
     "log_cpc_per_1000": "log_cpc_per_1000",
     LAGGED_PREDICTOR: f"log_cpc_per_1000, Tor lagged {defaults().tor_lag_hours} h",
 }
+# A Spearman correlation with a p-value (t with n - 2 df) needs 3 pairs.
+MIN_N = 3
+COLUMNS = ["outcome", "predictor", "rho", "p_value", "n", "note"]
 
 
 def complete_cases(df: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     """Rows where every one of `columns` is present (NaN/None dropped; -inf is kept, it ranks lowest)."""
     return df.loc[df[list(columns)].notna().all(axis=1), list(columns)].astype(float)
+
+
+def check_spearman(data: pd.DataFrame, x: str, y: str) -> None:
+    """NotComputed unless `data` has MIN_N complete pairs of x and y, neither constant."""
+    n = len(data)
+    if n < MIN_N:
+        raise NotComputed("Spearman's rho", n, MIN_N, detail=f"Spearman's rho with a p-value needs n >= {MIN_N} communes with {x} and {y}")
+    for column in (x, y):
+        if data[column].nunique() < 2:
+            raise NotComputed("Spearman's rho", n, MIN_N, detail=f"{column} takes one value on all {n} communes: no rank correlation")
 
 
 def validation_correlations(
@@ -37,18 +51,19 @@ def validation_correlations(
 
     Complete cases are taken per predictor (outcome and that predictor present): the outcome is
     the commune-only sexual-violence rate, missing where SSMSI does not publish it (731 of 1341).
+    A predictor the sample is too small for (check_spearman) keeps its row with rho and p empty and
+    the reason in `note` ('not computed: n = 2 (...)'); `note` is empty otherwise.
     """
     rows = []
     for predictor in predictors:
         data = complete_cases(df, [outcome, predictor])
-        result = stats.spearmanr(data[outcome], data[predictor])
-        rows.append(
-            {
-                "outcome": outcome,
-                "predictor": predictor,
-                "rho": float(result.statistic),
-                "p_value": float(result.pvalue),
-                "n": int(len(data)),
-            }
-        )
-    return pd.DataFrame(rows, columns=["outcome", "predictor", "rho", "p_value", "n"])
+        row = {"outcome": outcome, "predictor": predictor, "rho": float("nan"), "p_value": float("nan"), "n": int(len(data)), "note": ""}
+        try:
+            check_spearman(data, outcome, predictor)
+        except NotComputed as skipped:
+            row["note"] = skipped.reason
+        else:
+            result = stats.spearmanr(data[outcome], data[predictor])
+            row.update(rho=float(result.statistic), p_value=float(result.pvalue))
+        rows.append(row)
+    return pd.DataFrame(rows, columns=COLUMNS)

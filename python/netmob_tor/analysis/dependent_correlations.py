@@ -32,6 +32,7 @@ import pandas as pd
 from scipy import stats
 
 from netmob_tor.analysis.correlations import OUTCOME, complete_cases
+from netmob_tor.analysis.sample_size import NotComputed, require
 
 TARGET = "log_cpc_per_1000"
 OTHERS = ("log_youtube_per_1000", "log_web_adult_per_1000", "log_tor_per_1000")
@@ -44,10 +45,13 @@ ONE_SIDED = "one-sided (H1: r_cpc > r_other)"
 STUDY_TWO_SIDED = "two-sided, as the study computed it: 2 * (1 - t.cdf(|t|, n - 2))"
 # Which p each test reports as its p_value: the study's t as the study did, the standard tests one-sided.
 REPORTED_P = {"williams_t": ONE_SIDED, "steiger_z": ONE_SIDED, "study_t": STUDY_TWO_SIDED}
+# Each test divides by n - 3 (Williams' df, Steiger's sqrt(n - 3), the study's (1 - r_bc²)/(n - 3)).
+MIN_N = 4
 
 
 def williams_t(r_ab: float, r_ac: float, r_bc: float, n: int) -> tuple[float, float]:
     """Williams' T2 (Steiger 1980 eq. 7) for r_ab vs r_ac sharing a; returns (t, df = n - 3)."""
+    require(n, MIN_N, "Williams' t (df = n - 3)")
     det_r = 1 - r_ab**2 - r_ac**2 - r_bc**2 + 2 * r_ab * r_ac * r_bc
     r_bar = (r_ab + r_ac) / 2
     denominator = 2 * (n - 1) / (n - 3) * det_r + r_bar**2 * (1 - r_bc) ** 3
@@ -57,6 +61,7 @@ def williams_t(r_ab: float, r_ac: float, r_bc: float, n: int) -> tuple[float, fl
 
 def steiger_z(r_ab: float, r_ac: float, r_bc: float, n: int) -> tuple[float, float]:
     """Steiger's Z (1980 eq. 14, pooled r̄) for r_ab vs r_ac sharing a; returns (z, nan) as z has no df."""
+    require(n, MIN_N, "Steiger's Z (sqrt(n - 3))")
     r_bar = (r_ab + r_ac) / 2
     psi = r_bc * (1 - 2 * r_bar**2) - 0.5 * r_bar**2 * (1 - 2 * r_bar**2 - r_bc**2)
     covariance = psi / (1 - r_bar**2) ** 2
@@ -66,6 +71,7 @@ def steiger_z(r_ab: float, r_ac: float, r_bc: float, n: int) -> tuple[float, flo
 
 def study_t(r_ab: float, r_ac: float, r_bc: float, n: int) -> tuple[float, float]:
     """The study's t = (r_ab - r_ac) / sqrt((1 - r_bc²)/(n - 3)); returns (t, df = n - 2) as the study did."""
+    require(n, MIN_N, "the study's t ((1 - r_bc²)/(n - 3))")
     t = (r_ab - r_ac) / np.sqrt((1 - r_bc**2) / (n - 3))
     return float(t), float(n - 2)
 
@@ -112,6 +118,10 @@ def dependent_correlation_tests(
         raise ValueError(f"unknown tests {unknown}; choose from {sorted(TEST_FUNCTIONS)}")
     data = complete_cases(df, [outcome, target, *others])
     n = len(data)
+    if n < MIN_N:
+        raise NotComputed("the dependent-correlation tests", n, MIN_N, detail=(
+            f"Williams' t, Steiger's Z and the study's t divide by n - 3: they need n >= {MIN_N} communes with "
+            f"{outcome}, {target} and {', '.join(others)}"))
     corr = data.corr(method=method)
     rows = []
     for other in others:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from netmob_tor.analysis.sample_size import require
+
 SUMMARY_COLUMNS = ["variable", "count", "mean", "std", "min", "p25", "p50", "p75", "max", "n_floored"]
 
 
@@ -14,6 +16,7 @@ def correction_factor_summary(df: pd.DataFrame) -> pd.DataFrame:
     mode: the release only carries the floored rho'); `count` then says over how many communes
     the rho row was computed. `std` is the sample standard deviation (ddof 1, as pandas/R).
     """
+    require(int(pd.to_numeric(df["c"], errors="coerce").notna().sum()), 1, "Table 1 (the distribution of c)")
     n_floored = int(df["is_rho_floored"].fillna(False).astype(bool).sum())
     rows = []
     for variable in ("rho", "c"):
@@ -45,6 +48,7 @@ def cpc_range_summary(df: pd.DataFrame, zero_below: float = 0.5) -> pd.DataFrame
     "from 0 (14 communes)", which matches the floored count, not the rounded count.
     """
     values = pd.to_numeric(df["cpc_per_1000"], errors="coerce")
+    require(int(values.notna().sum()), 1, "the range of cpc per 1000")
     top = df.loc[values.idxmax()]
     floored = df["is_rho_floored"].fillna(False).astype(bool)
     return pd.DataFrame(

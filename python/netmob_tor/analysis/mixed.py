@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from netmob_tor.analysis.regressions import MODELS, PAPER_LABELS, ModelSpec, design, directions, model_sample, stars
+from netmob_tor.analysis.regressions import MODELS, PAPER_LABELS, ModelSpec, check_model_size, design, directions, model_sample, stars
+from netmob_tor.analysis.sample_size import require
 
 GROUP = "city"
 COLUMNS = ["model", "direction", "outcome", "variable", "paper_label", "coef", "se", "p", "stars", "n", "n_groups",
@@ -27,6 +28,8 @@ def random_intercept_models(data: pd.DataFrame, spec: ModelSpec = MODELS[0], gro
     (group + residual) variance. Fixed-effect p-values are Wald z tests (statsmodels' default).
     """
     sample = model_sample(data, spec)
+    check_model_size(sample, spec)
+    require(int(sample[group].nunique()), 2, "a random intercept by urban area (its variance between groups)", unit="urban areas")
     frames = []
     for direction, (outcome, regressors) in directions(spec).items():
         y, x = design(sample, outcome, regressors)

@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from netmob_tor.analysis.sample_size import NotComputed
 from netmob_tor.paths import seeds_dir
 
 REGION = "region_name"
@@ -100,6 +101,23 @@ def orient_components(
     return out
 
 
+def check_pca(terms: pd.DataFrame, n_components: int = N_COMPONENTS) -> None:
+    """NotComputed unless there are more regions than components, as many non-zero terms, and no constant term.
+
+    n regions give at most n - 1 components once the terms are centred, so PC3 needs 4 regions.
+    """
+    n_regions, n_terms = terms.shape
+    what = f"the Google Trends PCA ({n_components} components)"
+    if n_regions <= n_components:
+        raise NotComputed(what, n_regions, n_components + 1, detail=f"{what} needs n >= {n_components + 1} regions with search data")
+    if n_terms < n_components:
+        raise NotComputed(what, n_terms, n_components, detail=f"{what} needs n >= {n_components} search terms that are not zero everywhere")
+    constant = [c for c in terms.columns if terms[c].nunique() < 2]
+    if constant:
+        raise NotComputed(what, n_regions, n_components + 1,
+                          detail=f"term(s) {', '.join(constant)} take one value in all {n_regions} regions: they cannot be standardised")
+
+
 def trends_pca(
     wide: pd.DataFrame,
     n_components: int = N_COMPONENTS,
@@ -115,6 +133,7 @@ def trends_pca(
     Scores are the standardised data times the loadings (scikit-learn's `PCA.transform`).
     """
     terms = prepare_terms(wide, excluded)
+    check_pca(terms, n_components)
     x = terms.to_numpy()
     sd = x.std(axis=0, ddof=ddof)
     z = (x - x.mean(axis=0)) / sd

@@ -18,6 +18,7 @@ import statsmodels.api as sm
 from statsmodels.regression.linear_model import RegressionResultsWrapper
 
 from netmob_tor import CAUTION
+from netmob_tor.analysis.sample_size import NotComputed
 from netmob_tor.params import defaults, sv_mean_column
 
 SV = sv_mean_column()
@@ -157,12 +158,30 @@ def tidy(result: RegressionResultsWrapper, model: str, direction: str, outcome: 
     return out[COLUMNS]
 
 
-def table3(data: pd.DataFrame, models: Sequence[ModelSpec] = MODELS) -> pd.DataFrame:
-    """Every model and direction of Table 3 and its robustness variants, long format."""
+def check_model_size(sample: pd.DataFrame, spec: ModelSpec) -> None:
+    """NotComputed unless the complete cases outnumber the coefficients (controls, the key variable, the
+    intercept): OLS with HC3 needs residual degrees of freedom."""
+    minimum = len(spec.controls) + len(spec.extra) + 3
+    if len(sample) < minimum:
+        raise NotComputed(f"Table 3 model {spec.name}", len(sample), minimum, detail=(
+            f"Table 3 model {spec.name} has {minimum - 1} coefficients and needs n >= {minimum} communes with the outcome, "
+            "the estimate and every control"))
+
+
+def table3(data: pd.DataFrame, models: Sequence[ModelSpec] = MODELS, skipped: list[tuple[str, NotComputed]] | None = None) -> pd.DataFrame:
+    """Every model and direction of Table 3 and its robustness variants, long format.
+
+    A model whose sample is too small (check_model_size) is left out and, when `skipped` is given,
+    appended to it as (model name, NotComputed).
+    """
     frames = []
     for spec in models:
         sample = model_sample(data, spec)
-        if len(sample) <= len(spec.controls) + len(spec.extra) + 2:
+        try:
+            check_model_size(sample, spec)
+        except NotComputed as reason:
+            if skipped is not None:
+                skipped.append((spec.name, reason))
             continue
         for direction, (outcome, regressors) in directions(spec).items():
             y, x = design(sample, outcome, regressors)
@@ -171,8 +190,9 @@ def table3(data: pd.DataFrame, models: Sequence[ModelSpec] = MODELS) -> pd.DataF
 
 
 def residuals(data: pd.DataFrame, spec: ModelSpec = MODELS[0]) -> pd.DataFrame:
-    """OLS residuals of both directions of a model: commune_code, direction, residual."""
+    """OLS residuals of both directions of a model: commune_code, direction, residual (NotComputed on too small a sample)."""
     sample = model_sample(data, spec)
+    check_model_size(sample, spec)
     frames = []
     for direction, (outcome, regressors) in directions(spec).items():
         y, x = design(sample, outcome, regressors)

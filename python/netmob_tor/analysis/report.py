@@ -10,6 +10,7 @@ import pandas as pd
 from netmob_tor import CAUTION
 from netmob_tor.analysis.correlations import TABLE2_LABELS
 from netmob_tor.analysis.regressions import CPC, CPC_LAGGED, PAPER_LABELS, SV, format_table3
+from netmob_tor.analysis.sample_size import format_not_computed
 from netmob_tor.params import defaults
 
 
@@ -42,7 +43,11 @@ def format_correlations(correlations: pd.DataFrame, boot: pd.DataFrame | None = 
     first, last = defaults().sv_years
     lines = [f"Table 2: Spearman correlation with the sexual-violence rate ({first}-{last}, commune values)", head]
     for row in correlations.itertuples(index=False):
-        line = f"{TABLE2_LABELS.get(row.predictor, row.predictor):<{width}}{row.rho:>8.3f}{row.p_value:>12.2e}{row.n:>6d}"
+        label = f"{TABLE2_LABELS.get(row.predictor, row.predictor):<{width}}"
+        if pd.isna(row.rho):
+            lines.append(f"{label}{getattr(row, 'note', '') or 'not computed'}")
+            continue
+        line = f"{label}{row.rho:>8.3f}{row.p_value:>12.2e}{row.n:>6d}"
         if ci is not None and row.predictor in ci.index:
             low, high = ci.loc[row.predictor, "ci_low"], ci.loc[row.predictor, "ci_high"]
             interval = f"[{low:.3f}, {high:.3f}]"
@@ -131,10 +136,11 @@ def format_bootstrap_rho(boot: pd.DataFrame) -> str:
             f"{excludes_zero} intervals exclude 0. Per commune: table analysis_bootstrap_rho.")
 
 
-def format_report(tables: dict[str, pd.DataFrame]) -> str:
-    """Every table present in `tables` (keys as analyze_all names them, with or without a source prefix)."""
+def format_report(tables: dict[str, pd.DataFrame], header: str = "") -> str:
+    """`header` (the data source), then every table present in `tables` (keys as analyze_all names them, with or
+    without a source prefix), then what was not computed on this sample and why."""
     t = {name.removeprefix("released_"): frame for name, frame in tables.items()}
-    parts = []
+    parts = [header] if header else []
     if "correction_factor_summary" in t:
         parts.append(format_table1(t["correction_factor_summary"], t.get("cpc_range_summary")))
     if "correlations" in t:
@@ -152,7 +158,10 @@ def format_report(tables: dict[str, pd.DataFrame]) -> str:
         parts.append(format_morans(t["morans_i"]))
     if "bootstrap_rho" in t:
         parts.append(format_bootstrap_rho(t["bootstrap_rho"]))
-    if "regressions" not in t:
+    not_computed = t.get("not_computed")
+    if not_computed is not None and len(not_computed):
+        parts.append(format_not_computed(not_computed))
+    elif "regressions" not in t:
         parts.append("Table 3 and the beyond-the-paper models need the census and election inputs (warehouse source).")
     parts.append(CAUTION)
     return "\n\n".join(parts)

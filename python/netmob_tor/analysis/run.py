@@ -7,6 +7,7 @@ them takes DataFrames and returns DataFrames.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,7 +15,7 @@ import duckdb
 import pandas as pd
 
 from netmob_tor import CAUTION, loaders
-from netmob_tor.analysis.bootstrap import bootstrap_tables, day_draws
+from netmob_tor.analysis.bootstrap import bootstrap_correlations, bootstrap_rho, check_days, day_draws
 from netmob_tor.analysis.correlations import LAGGED_PREDICTOR, OUTCOME, PREDICTORS, validation_correlations
 from netmob_tor.analysis.dependent_correlations import OTHERS, TARGET, dependent_correlation_tests
 from netmob_tor.analysis.distribution import correction_factor_summary, cpc_range_summary
@@ -33,9 +34,11 @@ from netmob_tor.analysis.regression_input import SUMMARY_COLUMNS as REGRESSION_C
 from netmob_tor.analysis.regression_input import regression_input
 from netmob_tor.analysis.regressions import CONTROLS, MODELS, POI, residuals, table3
 from netmob_tor.analysis.released import released_summary
+from netmob_tor.analysis.sample_size import NotComputed, log_frame, log_row
 from netmob_tor.analysis.spatial import residual_morans_i
 from netmob_tor.params import study_parameters
 from netmob_tor.paths import reference_dir
+from netmob_tor.provenance import as_record, read_data_source
 
 SOURCES = ("warehouse", "released")
 
@@ -111,16 +114,61 @@ def search_trends_for(con: duckdb.DuckDBPyConnection, source: str) -> pd.DataFra
     raise ValueError(f"source must be one of {SOURCES}, not {source!r}")
 
 
-def table1_table2(summary: pd.DataFrame) -> dict[str, pd.DataFrame]:
+class Attempts:
+    """The tables computed so far and the log of those the sample is too small for (analysis_not_computed)."""
+
+    def __init__(self) -> None:
+        self.tables: dict[str, pd.DataFrame] = {}
+        self.log: list[dict[str, object]] = []
+        self.reasons: dict[str, NotComputed] = {}
+
+    def run(self, names: Sequence[str], compute: Callable[[], dict[str, pd.DataFrame]]) -> None:
+        """Add the tables `compute` returns; on NotComputed, log each of `names` with the reason and go on."""
+        try:
+            self.tables.update(compute())
+        except NotComputed as skipped:
+            self.skip(names, skipped)
+
+    def skip(self, names: Sequence[str], skipped: NotComputed, statistic: str = "") -> None:
+        """Log tables (or one statistic of a table) not computed."""
+        for name in names:
+            self.log.append(log_row(name, statistic, skipped))
+            self.reasons.setdefault(name, skipped)
+
+    def needs(self, name: str, what: str) -> None:
+        """NotComputed when table `name`, which `what` needs, was not computed (the reason carried along)."""
+        if name not in self.tables:
+            reason = self.reasons.get(name)
+            detail = f"{what} needs analysis_{name}, " + (reason.reason if reason else "not computed")
+            raise NotComputed(what, reason.n if reason else 0, reason.minimum if reason else 1, detail=detail)
+
+
+def table1_table2(summary: pd.DataFrame, attempts: Attempts | None = None) -> dict[str, pd.DataFrame]:
     """Table 1 (`correction_factor_summary`, `cpc_range_summary`) and Table 2 (`correlations`, with the
-    lagged cpc when `summary` has it, and `dependent_correlation_tests`) from a commune_summary frame."""
+    lagged cpc when `summary` has it, and `dependent_correlation_tests`) from a commune_summary frame.
+
+    With `attempts`, a table the sample is too small for is logged there and left out; without, NotComputed propagates.
+    """
     table2 = [*PREDICTORS, *([LAGGED_PREDICTOR] if LAGGED_PREDICTOR in summary else [])]
-    return {
-        "correction_factor_summary": correction_factor_summary(summary),
-        "cpc_range_summary": cpc_range_summary(summary),
-        "correlations": validation_correlations(summary, OUTCOME, table2),
-        "dependent_correlation_tests": dependent_correlation_tests(summary, OUTCOME, TARGET, OTHERS),
-    }
+    steps = [
+        ("correction_factor_summary", lambda: correction_factor_summary(summary)),
+        ("cpc_range_summary", lambda: cpc_range_summary(summary)),
+        ("correlations", lambda: validation_correlations(summary, OUTCOME, table2)),
+        ("dependent_correlation_tests", lambda: dependent_correlation_tests(summary, OUTCOME, TARGET, OTHERS)),
+    ]
+    if attempts is None:
+        return {name: compute() for name, compute in steps}
+    for name, compute in steps:
+        attempts.run([name], lambda compute=compute, name=name: {name: compute()})
+    if "correlations" in attempts.tables:
+        for row in attempts.tables["correlations"].itertuples(index=False):
+            if row.note:
+                attempts.log.append({"table_name": "correlations", "statistic": row.predictor, "n": row.n,
+                                     "minimum_n": 3, "reason": row.note})
+    return {name: attempts.tables[name] for name, _ in steps if name in attempts.tables}
+
+
+PCA_TABLES = ("pca_loadings", "pca_explained_variance", "pca_region_scores", "pca_department_scores")
 
 
 def trends_tables(wide: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -137,25 +185,61 @@ def trends_tables(wide: pd.DataFrame) -> dict[str, pd.DataFrame]:
 def beyond_the_paper(
     con: duckdb.DuckDBPyConnection,
     summary: pd.DataFrame,
-    tables: dict[str, pd.DataFrame],
+    attempts: Attempts,
     replicates: int,
     permutations: int,
     k_nearest: int,
     seed: int,
-) -> dict[str, pd.DataFrame]:
-    """Warehouse only: Table 3 and its variants, the mixed model, Moran's I and the day-block bootstrap."""
+) -> None:
+    """Warehouse only, into `attempts`: Table 3 and its variants, the mixed model, Moran's I and the day-block bootstrap.
+
+    Table 3 and what rests on it need the Google Trends PCA (PC1, PC3 are controls); each model or
+    method the sample is too small for is logged and the others go on.
+    """
     frame = loaders.commune_summary(con, REGRESSION_COLUMNS)
-    data = regression_input(frame, loaders.commune_poi(con, POI), tables["pca_department_scores"])
-    res = residuals(data)
-    pairs, centroids = loaders.commune_adjacency(con, sorted(res["commune_code"].unique()))
-    per_replicate = loaders.replicate_commune_stats(con, day_draws(loaders.hour_days(con), replicates, seed))
-    return {
-        "regression_input": data,
-        "regressions": table3(data),
-        "mixed_model": random_intercept_models(data),
-        "morans_i": residual_morans_i(res, pairs, centroids, permutations=permutations, k=k_nearest, seed=seed),
-        **bootstrap_tables(per_replicate, summary, tables["correlations"], replicates, study_parameters(con).log_floor, seed),
-    }
+    scores = attempts.tables.get("pca_department_scores", pd.DataFrame(columns=["department_code", *STUDY_ORIENTATION]))
+    data = regression_input(frame, loaders.commune_poi(con, POI), scores)
+    attempts.tables["regression_input"] = data
+
+    def regressions() -> dict[str, pd.DataFrame]:
+        attempts.needs("pca_department_scores", "Table 3 (PC1 and PC3 are controls)")
+        skipped: list[tuple[str, NotComputed]] = []
+        table = table3(data, skipped=skipped)
+        if table.empty:
+            raise skipped[0][1]  # no model at all: logged once, with the main model's reason
+        for model, reason in skipped:
+            attempts.skip(["regressions"], reason, statistic=f"model {model}")
+        return {"regressions": table}
+
+    def mixed() -> dict[str, pd.DataFrame]:
+        attempts.needs("pca_department_scores", "the random-intercept model (Table 3's controls)")
+        return {"mixed_model": random_intercept_models(data)}
+
+    def morans() -> dict[str, pd.DataFrame]:
+        attempts.needs("pca_department_scores", "Moran's I of Table 3's residuals")
+        res = residuals(data)
+        pairs, centroids = loaders.commune_adjacency(con, sorted(res["commune_code"].unique()))
+        return {"morans_i": residual_morans_i(res, pairs, centroids, permutations=permutations, k=k_nearest, seed=seed)}
+
+    attempts.run(["regressions"], regressions)
+    attempts.run(["mixed_model"], mixed)
+    attempts.run(["morans_i"], morans)
+    days = loaders.hour_days(con)
+    try:
+        check_days(len(days))
+    except NotComputed as skipped:
+        attempts.skip(["bootstrap_rho", "bootstrap_correlations"], skipped)
+        return
+    per_replicate = loaders.replicate_commune_stats(con, day_draws(days, replicates, seed))
+    log_floor = study_parameters(con).log_floor
+    attempts.run(["bootstrap_rho"], lambda: {"bootstrap_rho": bootstrap_rho(per_replicate, summary, replicates, log_floor, seed)})
+
+    def boot_table2() -> dict[str, pd.DataFrame]:
+        attempts.needs("correlations", "the bootstrap of Table 2")
+        return {"bootstrap_correlations": bootstrap_correlations(
+            per_replicate, summary, attempts.tables["correlations"], replicates, log_floor, seed)}
+
+    attempts.run(["bootstrap_correlations"], boot_table2)
 
 
 def analyze_all(
@@ -166,20 +250,24 @@ def analyze_all(
     k_nearest: int = K_NEAREST,
     seed: int = SEED,
 ) -> dict[str, pd.DataFrame]:
-    """Every table of the statistical layer from `source`.
+    """Every table of the statistical layer from `source` that its sample supports, and `not_computed`.
 
     Both sources: Table 1 (`correction_factor_summary`, `cpc_range_summary`), Table 2
     (`correlations`, `dependent_correlation_tests`) and the Google Trends PCA (`pca_loadings`,
     `pca_explained_variance`, `pca_region_scores`, `pca_department_scores`). Warehouse only:
     `regression_input`, Table 3 with its robustness variants (`regressions`), the random-intercept
     model (`mixed_model`), Moran's I of the OLS residuals (`morans_i`) and the day-block bootstrap
-    (`bootstrap_rho`, `bootstrap_correlations`; `replicates` resampled day sets).
+    (`bootstrap_rho`, `bootstrap_correlations`; `replicates` resampled day sets). A table (or a
+    model, a predictor) the sample is too small for is left out and listed in `not_computed`
+    (sample_size.COLUMNS: table, statistic, n, the n it needs, the reason); the others are computed.
     """
     summary = summary_for(con, source)
-    tables = {**table1_table2(summary), **trends_tables(search_trends_for(con, source))}
+    attempts = Attempts()
+    table1_table2(summary, attempts)
+    attempts.run(PCA_TABLES, lambda: trends_tables(search_trends_for(con, source)))
     if source == "warehouse":
-        tables.update(beyond_the_paper(con, summary, tables, replicates, permutations, k_nearest, seed))
-    return tables
+        beyond_the_paper(con, summary, attempts, replicates, permutations, k_nearest, seed)
+    return {**attempts.tables, "not_computed": log_frame(attempts.log)}
 
 
 def all_parameters(
@@ -207,10 +295,34 @@ def all_parameters(
     return params
 
 
+RELEASED_SOURCE = "the study's released aggregates (reference/study_release/cpc_com.csv), paper mode"
+
+
+def data_source_record(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, Any]:
+    """Where the analysed data came from: the warehouse's recorded data source, or the release in paper mode."""
+    if source == "released":
+        return {"recorded": True, "description": RELEASED_SOURCE}
+    return as_record(read_data_source(con))
+
+
+def drop_not_computed(con: duckdb.DuckDBPyConnection, names: Sequence[str]) -> None:
+    """Drop analysis_<name> left by an earlier run in the connection's current schema, so no stale table outlives
+    a run that could not compute it."""
+    schema = con.execute("select current_schema()").fetchone()[0].replace('"', '""')
+    for name in names:
+        if not name.isidentifier():
+            raise ValueError(f"table name {name!r} is not a plain identifier")
+        con.execute(f'drop table if exists "{schema}".analysis_{name}')
+
+
 def analyze_and_store(con: duckdb.DuckDBPyConnection, source: str, **options: Any) -> dict[str, pd.DataFrame]:
-    """analyze_all + write_tables: stores analysis_<name> (analysis_released_<name> in paper mode); returns the tables."""
+    """analyze_all + write_tables: stores analysis_<name> (analysis_released_<name> in paper mode), with the data
+    source in the parameters, and drops those of an earlier run this one could not compute; returns the tables."""
     tables = analyze_all(con, source, **options)
     prefix = "" if source == "warehouse" else f"{source}_"
-    params = {**all_parameters(source, **options), "processing_profile": processing_profile(con, source)}
+    record = data_source_record(con, source)
+    params = {**all_parameters(source, **options), "processing_profile": processing_profile(con, source), "data_source": record}
+    skipped = sorted(set(tables["not_computed"]["table_name"]) - set(tables))
+    drop_not_computed(con, [prefix + name for name in skipped])
     write_tables(con, {prefix + name: frame for name, frame in tables.items()}, params)
     return tables

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from netmob_tor.analysis.sample_size import require
+
 K_NEAREST = 4
 PERMUTATIONS = 999
 SEED = 20190316
@@ -90,6 +92,7 @@ def residual_morans_i(
         codes = part["commune_code"].tolist()
         inside = set(codes)
         within = pairs[pairs["code_i"].isin(inside) & pairs["code_j"].isin(inside)]
+        require(len(codes), 3, "Moran's I (a permutation test over neighbours)")
         w, n_fallback = neighbour_weights(codes, within, centroids, k)
         stats = permutation_test(part["residual"].to_numpy(), w, permutations, seed)
         rows.append({"model": model, "direction": direction, "n": len(codes), "n_contiguity_links": int(len(within)),

@@ -1,6 +1,7 @@
-"""Assemble the static report: `build_report(con, out_dir, data_source)` writes index.html and images/.
+"""Assemble the static report: `build_report(con, out_dir)` writes index.html and images/.
 
 Every section renders what the warehouse holds and names what is missing instead of failing.
+The data source and its caveat come from the warehouse's record (netmob_tor.provenance).
 Communes only: no tile id, no coordinate is written to the page.
 """
 
@@ -17,6 +18,7 @@ import pandas as pd
 from netmob_tor import CAUTION, __version__, loaders, published
 from netmob_tor.analysis.regressions import CPC, CPC_LAGGED, SV
 from netmob_tor.params import StudyParameters, study_parameters
+from netmob_tor.provenance import DataSource, caveat, describe, read_data_source
 from netmob_tor.report import data, figures, interactive_map, tables
 from netmob_tor.report.page import PAGE_CSS, Parameters, parameters_table
 
@@ -33,7 +35,7 @@ OPTIONAL_TABLES = (
 # Analysis tables rendered by a dedicated layout, or too long for the page (kept in the warehouse).
 DEDICATED = {"correction_factor_summary", "cpc_range_summary", "correlations", "dependent_correlation_tests",
              "regressions", "pca_loadings", "pca_explained_variance", "bootstrap_correlations", "bootstrap_rho",
-             "mixed_model", "sensitivity"}
+             "mixed_model", "sensitivity", "not_computed"}
 NOT_PRINTED = {"regression_input", "pca_department_scores"}
 TITLES = {
     "morans_i": "Moran's I of the Table 3 (main) residuals over neighbouring communes",
@@ -46,17 +48,20 @@ TOC = [("tables", "Study tables"), ("communes", "Communes"), ("beyond", "Beyond 
        ("parameters", "Parameters")]
 
 
-def describe_data_source(data_root: Path) -> str:
-    """'embedded synthetic …' when the data root holds the generator's record, else 'real files at …'."""
-    if (Path(data_root) / "_synthetic").exists():
-        return f"embedded synthetic dataset ({data_root}), calibrated to the study's released aggregates; not real traffic"
-    return f"files at {data_root} (NetMob 2023 layout)"
-
-
 def _missing(names: list[str]) -> str:
     """A paragraph naming the tables a section needs but the warehouse lacks."""
     listed = ", ".join(f"<code>{html.escape(n)}</code>" for n in names)
     return f'<p class="missing">Not available in this warehouse: {listed}.</p>'
+
+
+def _absent(analysis: dict[str, pd.DataFrame], name: str, note: str = "") -> str:
+    """A paragraph for an analysis table the page lacks: why `analyze` did not compute it, else that it is missing."""
+    skipped = analysis.get("not_computed")
+    if skipped is not None and len(skipped):
+        rows = skipped[(skipped["table_name"] == name) & (skipped["statistic"].fillna("") == "")]
+        if len(rows):
+            return f'<p class="missing"><code>analysis_{html.escape(name)}</code>: {html.escape(str(rows["reason"].iloc[0]))}.</p>'
+    return _missing([f"analysis_{name}{note}"])
 
 
 def _guard(render: Callable[[], str], what: str) -> str:
@@ -78,26 +83,37 @@ def _section(anchor: str, title: str, body: str) -> str:
     return f'<section id="{anchor}"><h2>{html.escape(title)}</h2>{body}</section>'
 
 
+def _not_computed(analysis: dict[str, pd.DataFrame]) -> str:
+    """What `netmob-tor analyze` could not compute on this sample, and why (analysis_not_computed)."""
+    skipped = analysis.get("not_computed")
+    if skipped is None or not len(skipped):
+        return ""
+    items = "".join(f"<li><code>analysis_{html.escape(str(r.table_name))}</code>"
+                    + ("" if pd.isna(r.statistic) or not r.statistic else f", {html.escape(str(r.statistic))}")
+                    + f": {html.escape(str(r.reason))}</li>" for r in skipped.itertuples(index=False))
+    return f'<div class="missing"><p>Not computed on this sample (too few communes, regions or days):</p><ul>{items}</ul></div>'
+
+
 def _study_tables(analysis: dict[str, pd.DataFrame], con: duckdb.DuckDBPyConnection, present: set[str], top_tile_share: float) -> str:
-    """Tables 1-4 and the robustness table in the paper's layout."""
-    parts = []
+    """Tables 1-4 and the robustness table in the paper's layout; first, what the sample was too small for."""
+    parts = [_not_computed(analysis)]
     if "correction_factor_summary" in analysis:
         parts.append(_guard(lambda: tables.table1(analysis["correction_factor_summary"]), "Table 1"))
         if "cpc_range_summary" in analysis and len(analysis["cpc_range_summary"]):
             parts.append(_guard(lambda: _cpc_range(analysis["cpc_range_summary"].iloc[0]), "The cpc range"))
     else:
-        parts.append(_missing(["analysis_correction_factor_summary"]))
+        parts.append(_absent(analysis, "correction_factor_summary"))
     if "correlations" in analysis:
         parts.append(_guard(lambda: tables.table2(analysis["correlations"], analysis.get("bootstrap_correlations")), "Table 2"))
     else:
-        parts.append(_missing(["analysis_correlations"]))
+        parts.append(_absent(analysis, "correlations"))
     if "dependent_correlation_tests" in analysis:
         parts.append(_guard(lambda: tables.dependent_tests(analysis["dependent_correlation_tests"]), "The dependent-correlation tests"))
     if "regressions" in analysis:
         parts.append(_guard(lambda: tables.table3(analysis["regressions"]) or _missing(["analysis_regressions (model 'main')"]), "Table 3"))
         parts.append(_guard(lambda: tables.robustness(analysis["regressions"], _key_variables()) or "", "The robustness table"))
     else:
-        parts.append(_missing(["analysis_regressions (Table 3 and robustness; needs the census and election inputs)"]))
+        parts.append(_absent(analysis, "regressions", " (Table 3 and robustness; needs the census and election inputs)"))
     parts.append(_guard(lambda: _table4(con, present, top_tile_share), "Table 4"))
     return "".join(parts)
 
@@ -160,23 +176,21 @@ def _beyond_the_paper(analysis: dict[str, pd.DataFrame]) -> str:
             parts.append(_guard(lambda: tables.table1(released["correction_factor_summary"]), "Table 1 (paper mode)"))
         if "correlations" in released:
             parts.append(_guard(lambda: tables.table2(released["correlations"]), "Table 2 (paper mode)"))
-    missing = [f"analysis_{n}" for n in ("regressions", "mixed_model", "morans_i", "bootstrap_correlations", "pca_loadings")
-               if n not in analysis]
-    if missing:
-        parts.append(_missing(missing))
+    parts += [_absent(analysis, n) for n in ("regressions", "mixed_model", "morans_i", "bootstrap_correlations", "pca_loadings")
+              if n not in analysis]
     if not parts:
         parts.append("<p>No further analysis tables in this warehouse.</p>")
     return "".join(parts)
 
 
-def _sensitivity(analysis: dict[str, pd.DataFrame], images: Path, data_source: str) -> str:
+def _sensitivity(analysis: dict[str, pd.DataFrame], images: Path, source: DataSource | None) -> str:
     """The specification chart and table of analysis_sensitivity (`netmob-tor sensitivity`)."""
     if "sensitivity" not in analysis or not len(analysis["sensitivity"]):
         return _missing(["analysis_sensitivity"]) + "<p>Run <code>netmob-tor sensitivity</code> (part of <code>make demo</code>).</p>"
     table = analysis["sensitivity"].sort_values("row_number")
     synthetic = ("These figures come from the embedded synthetic data, whose only calibrated figures are the study profile's "
                  "commune totals and rho: they illustrate how each choice moves the estimate and stay illustrative until "
-                 "the real files are used. " if "synthetic" in data_source else "")
+                 "the real files are used. " if source is not None and source.is_synthetic else "")
     intro = ("<p>Each row rebuilds the study profile's models with one processing choice changed (or two, where their joint "
              "effect departs from the sum of their single effects), from the loaded tables, without re-reading the raw text. "
              f"{synthetic}Intervals: 95% percentile bootstrap over communes. Exploratory area-level associations; no "
@@ -190,7 +204,7 @@ def _sensitivity(analysis: dict[str, pd.DataFrame], images: Path, data_source: s
 def _trends(analysis: dict[str, pd.DataFrame], images: Path) -> str:
     """The Google Trends loading heatmap and explained variance, when the PCA was stored."""
     if "pca_loadings" not in analysis or not len(analysis["pca_loadings"]):
-        return _missing(["analysis_pca_loadings"])
+        return _absent(analysis, "pca_loadings")
     parts = [_figure(_rel(figures.pca_loadings_heatmap(analysis["pca_loadings"], images / "pca_loadings.png")),
                      "Google Trends PCA loadings heatmap", "Loadings of the standardised search terms on each component.")]
     if "pca_explained_variance" in analysis:
@@ -230,12 +244,13 @@ def _temporal(con: duckdb.DuckDBPyConnection, present: set[str], images: Path) -
     return "".join(parts)
 
 
-def _maps(con: duckdb.DuckDBPyConnection, present: set[str], images: Path, threshold: int) -> str:
+def _maps(con: duckdb.DuckDBPyConnection, present: set[str], images: Path, threshold: int, source_caveat: str = "") -> str:
     """The interactive choropleth (report.interactive_map), then one static choropleth per urban area, small populations hatched."""
     if not {"commune_summary", "commune_boundaries"} <= present:
         return _missing([n for n in ("commune_summary", "commune_boundaries") if n not in present])
     shapes = loaders.commune_shapes(con)
-    parts = [_guard(lambda: interactive_map.render(shapes, loaders.commune_cpc_intervals(con, present), threshold), "The interactive map"),
+    parts = [_guard(lambda: interactive_map.render(shapes, loaders.commune_cpc_intervals(con, present), threshold, source_caveat),
+                    "The interactive map"),
              '<div class="maps">']
     for city, communes in shapes.groupby("city", sort=True):
         slug = "".join(ch if ch.isalnum() else "_" for ch in city)
@@ -330,7 +345,7 @@ def _set_aside(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def _sections(con: duckdb.DuckDBPyConnection, present: set[str], analysis: dict[str, pd.DataFrame], images: Path,
-              study: StudyParameters, params: Parameters, data_source: str = "") -> list[str]:
+              study: StudyParameters, params: Parameters, source: DataSource | None = None) -> list[str]:
     """Every <section> of the page, in order; each renders what the warehouse holds."""
     threshold = params.threshold
     missing_required = [n for n in REQUIRED_TABLES if n not in present]
@@ -345,11 +360,11 @@ def _sections(con: duckdb.DuckDBPyConnection, present: set[str], analysis: dict[
         _section("communes", "Communes with the largest estimates", _guard(lambda: _top_communes(con, present, threshold), "The commune table")),
         _section("beyond", "Beyond the paper", _guard(lambda: _beyond_the_paper(analysis), "The further analyses")),
         _section("sensitivity", "How far the headline depends on each processing choice",
-                 _guard(lambda: _sensitivity(analysis, images, data_source), "The sensitivity table")),
+                 _guard(lambda: _sensitivity(analysis, images, source), "The sensitivity table")),
         _section("trends", "Google Trends principal components", _guard(lambda: _trends(analysis, images), "The PCA heatmap")),
         _section("temporal", "Day of week × hour", _guard(lambda: _temporal(con, present, images), "The heatmaps")),
         _section("maps", "Maps: cpc per 1000 inhabitants by commune, per urban area",
-                 _guard(lambda: _maps(con, present, images, threshold), "The maps")),
+                 _guard(lambda: _maps(con, present, images, threshold, caveat(source)), "The maps")),
         _section("national", f"National context ({year})", _guard(lambda: _national(con, present, images, year), "The national context")),
         _section("quality", "Data quality: tiles outside the communes, lines set aside",
                  _guard(lambda: _data_quality(con, present), "The data-quality tables")),
@@ -360,8 +375,9 @@ def _sections(con: duckdb.DuckDBPyConnection, present: set[str], analysis: dict[
     return sections
 
 
-def _page(sections: list[str], data_source: str, profile: str, choices: str, run: dict[str, str]) -> str:
-    """The whole HTML page: header (source, profile, when built and analysed), table of contents, sections, caution."""
+def _page(sections: list[str], source: DataSource | None, profile: str, choices: str, run: dict[str, str]) -> str:
+    """The whole HTML page: header (the warehouse's data source and its caveat, profile, when built and analysed),
+    table of contents, sections, caution."""
     built = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     analysis_line = (f"analysis run {html.escape(run['run_at'])} on the {html.escape(run['source'])} source"
                      if run else "no analysis tables stored (run <code>netmob-tor analyze</code>)")
@@ -378,7 +394,8 @@ def _page(sections: list[str], data_source: str, profile: str, choices: str, run
 <header>
 <h1>Tor traffic and sexual-violence statistics by French commune: study report</h1>
 <p class="meta">Reproduction of Koebe et al. (2024), <i>Humanities and Social Sciences Communications</i> 11,
-doi:10.1057/s41599-024-03343-4. Data source: <strong id="data-source">{html.escape(data_source)}</strong>.
+doi:10.1057/s41599-024-03343-4. Data source: <strong id="data-source">{html.escape(describe(source))}</strong>.
+<span id="data-source-caveat">{html.escape(caveat(source))}</span>
 Processing profile: <strong id="processing-profile">{html.escape(str(profile))}</strong> ({html.escape(str(choices))}).
 Built {built} by netmob_tor {html.escape(__version__)}; {analysis_line}.</p>
 <nav><ul>{toc}</ul></nav>
@@ -392,13 +409,14 @@ Built {built} by netmob_tor {html.escape(__version__)}; {analysis_line}.</p>
 """
 
 
-def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, data_source: str) -> Path:
+def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path) -> Path:
     """Write out_dir/index.html and out_dir/images/*.png from the warehouse behind `con`; return the page path.
 
     Needs commune_summary, commune_boundaries, heatmap_weekday_hour and national_context (with the
-    spatial extension loaded); reads poi_top_tiles, top_tile_summary, study_parameters and every
-    analysis_* table when present.
+    spatial extension loaded); reads poi_top_tiles, top_tile_summary, study_parameters, the data
+    source (main.data_source) and every analysis_* table when present.
     """
+    source = read_data_source(con)
     images = Path(out_dir) / "images"
     images.mkdir(parents=True, exist_ok=True)
     for old in images.glob("*.png"):
@@ -408,8 +426,8 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, data_source: str
     study = study_parameters(con)
     params = parameters_table(study, _guard_float(lambda: loaders.implied_scaling(con)))
     profile, choices = loaders.processing_description(con) if "commune_summary" in present else ("unknown", "")
-    sections = _sections(con, present, analysis, images, study, params, data_source)
-    page = _page(sections, data_source, profile, choices, data.analysis_run_info(analysis))
+    sections = _sections(con, present, analysis, images, study, params, source)
+    page = _page(sections, source, profile, choices, data.analysis_run_info(analysis))
     index = Path(out_dir) / "index.html"
     index.write_text(page, encoding="utf-8")
     return index

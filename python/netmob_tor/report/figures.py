@@ -1,12 +1,16 @@
 """Report figures with matplotlib (Agg): heatmaps, choropleths, PCA loadings, national context.
 
-Maps carry no axes, ticks or coordinates: communes are drawn, never tiles or points.
+Maps carry no axes, ticks or coordinates: communes are drawn, never tiles or points. Every text is
+drawn as plain text (no mathtext), so a name holding `$` or a backslash shows as it is written.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 import matplotlib
 
@@ -18,6 +22,19 @@ import pandas as pd  # noqa: E402
 from matplotlib.collections import PatchCollection  # noqa: E402
 from matplotlib.colors import LogNorm  # noqa: E402
 from matplotlib.patches import Polygon  # noqa: E402
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def plain_text(draw: Callable[P, R]) -> Callable[P, R]:
+    """Draw with matplotlib's math parsing off: names (communes, cities, labels) are never read as TeX."""
+    @functools.wraps(draw)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with plt.rc_context({"text.parse_math": False}):
+            return draw(*args, **kwargs)
+    return wrapper
+
 
 DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 HEATMAP_SERIES = [("youtube_dl", "YouTube"), ("web_adult_dl", "Web_Adult"), ("tor_scaled_dl", "Tor × c")]
@@ -32,6 +49,7 @@ def _save(fig: plt.Figure, path: Path) -> Path:
     return path
 
 
+@plain_text
 def weekday_hour_heatmap(cells: pd.DataFrame, title: str, path: Path) -> Path:
     """Three day-of-week × hour panels (YouTube, Web_Adult, Tor × c) of one heatmap scope."""
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.4))
@@ -49,6 +67,7 @@ def weekday_hour_heatmap(cells: pd.DataFrame, title: str, path: Path) -> Path:
     return _save(fig, path)
 
 
+@plain_text
 def hourly_profiles(cells: pd.DataFrame, path: Path) -> Path:
     """Mean 24-hour profile (share of the day's volume per hour) of each single-commune scope, per series."""
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.4))
@@ -78,6 +97,7 @@ def _rings(geometry: dict) -> list[np.ndarray]:
     return [np.asarray(p[0], dtype=float)[:, :2] for p in polygons if p]
 
 
+@plain_text
 def city_choropleth(communes: pd.DataFrame, city: str, small_threshold: int, path: Path) -> Path:
     """cpc per 1000 of one urban area's communes (log colour scale); small-population communes hatched."""
     values = communes["cpc_per_1000"].astype(float)
@@ -116,6 +136,7 @@ def city_choropleth(communes: pd.DataFrame, city: str, small_threshold: int, pat
     return _save(fig, path)
 
 
+@plain_text
 def pca_loadings_heatmap(loadings: pd.DataFrame, path: Path) -> Path:
     """Google Trends PCA loadings, search terms × components, diverging colours."""
     grid = loadings.pivot(index="search_term", columns="component", values="loading")
@@ -133,6 +154,7 @@ def pca_loadings_heatmap(loadings: pd.DataFrame, path: Path) -> Path:
     return _save(fig, path)
 
 
+@plain_text
 def national_context_chart(context: pd.DataFrame, year: int, path: Path) -> Path:
     """CyberTipline reports per 1000 inhabitants of the European countries in `year`, France highlighted."""
     rows = context[(context["report_year"] == year) & context["europe_rank_per_1000"].notna()]
@@ -147,6 +169,7 @@ def national_context_chart(context: pd.DataFrame, year: int, path: Path) -> Path
     return _save(fig, path)
 
 
+@plain_text
 def specification_chart(table: pd.DataFrame, published: float, path: Path) -> Path:
     """One row per specification of analysis_sensitivity: Table 2 cpc rho with its bootstrap interval,
     the study profile's estimate as a vertical line and the published value as a dotted one."""

@@ -136,9 +136,17 @@ def _small_label(threshold: int) -> str:
     return f"yes: under {threshold:,} inhabitants, a fragile estimate"
 
 
+# Characters that could end or change a <script> element (`</script`, `<!--` then `<script`), or end a
+# JavaScript string before ES2019 (U+2028, U+2029), written as JSON escapes: the same value, inert markup.
+SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+# What must never appear in a <script> element's text.
+SCRIPT_HAZARDS = ("</script", "<!--", "<script")
+
+
 def _script_json(value: object) -> str:
-    """JSON safe inside a <script> element (no '</' that could close it)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":")).replace("</", "<\\/")
+    """JSON safe inside a <script> element: no '<', '>' or '&' (so no '</script', '<!--' or '<script'), no U+2028/9."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "".join(SCRIPT_ESCAPES.get(ch, ch) for ch in text)
 
 
 def vegalite_version() -> str:
@@ -146,8 +154,9 @@ def vegalite_version() -> str:
     return ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
 
 
-def render(shapes: pd.DataFrame, intervals: pd.DataFrame | None, threshold: int) -> str:
-    """The map's HTML: a <figure> with its caption, the inlined JavaScript bundle and the chart's spec."""
+def render(shapes: pd.DataFrame, intervals: pd.DataFrame | None, threshold: int, source_caveat: str = "") -> str:
+    """The map's HTML: a <figure> with its caption (ending with `source_caveat`, the data source's caveat), the
+    inlined JavaScript bundle and the chart's spec, every name escaped for its <script>."""
     if shapes.empty:
         return '<p class="missing">No commune polygon to draw the interactive map.</p>'
     collection = features(shapes, intervals, threshold)
@@ -161,12 +170,13 @@ def render(shapes: pd.DataFrame, intervals: pd.DataFrame | None, threshold: int)
         f"{threshold:,} inhabitants, fragile estimates). Pick an urban area in the list; pointing at a commune shows its "
         f"name, code, population, cpc per 1000 and its day-block bootstrap interval ({level}). Exploratory area-level "
         "associations only: cpc is a model quantity (correction factor times Tor download volume), not a count of people "
-        "or of offences. On the embedded default dataset every figure is synthetic. The static maps below are for printing."
+        f"or of offences. {source_caveat + ' ' if source_caveat else ''}The static maps below are for printing."
     )
     options = {"renderer": "svg", "actions": False}
     bundle = vl_convert.javascript_bundle(vl_version=vegalite_version())
-    if "</script" in bundle.lower():
-        raise ValueError("vl-convert's JavaScript bundle holds '</script', which would end its <script> element early")
+    hazards = [h for h in SCRIPT_HAZARDS if h in bundle.lower()]
+    if hazards:
+        raise ValueError(f"vl-convert's JavaScript bundle holds {hazards}, which would end or change its <script> element")
     return (
         f'<figure id="{MAP_ID}-figure"><style>{PRINT_CSS}</style><div id="{MAP_ID}"></div>'
         f"<figcaption>{html.escape(caption)}</figcaption></figure>\n"
