@@ -182,9 +182,23 @@ def merged_vars(dbt_args: list[str], extra: dict[str, Any]) -> list[str]:
     return args
 
 
+def absolute_data_root(dbt_args: list[str]) -> list[str]:
+    """`dbt_args` with var data_root made absolute (relative to the folder the command was typed in; the
+    default, data/embedded, to the project), so that the warehouse's views and records name the files
+    wherever they are read from."""
+    from netmob_tor.params import project_vars
+
+    given = parse_vars_option(dbt_args)
+    root = given.get("data_root")
+    base = Path.cwd() if root is not None else project_root()
+    root = Path(str(root if root is not None else project_vars()["data_root"])).expanduser()
+    return merged_vars(dbt_args, {"data_root": str(root if root.is_absolute() else (base / root).resolve())})
+
+
 def profile_steps(dbt_args: list[str], all_profiles: bool) -> list[list[str]]:
     """The dbt build argument lists of one build: the user's, then with --all-profiles each of the
     `profile_builds` of dbt_project.yml (the processing-profile-dependent models in their own schema)."""
+    dbt_args = absolute_data_root(dbt_args)
     steps = [list(dbt_args)]
     if all_profiles:
         from netmob_tor.params import project_vars
