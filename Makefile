@@ -24,9 +24,12 @@ DBT := $(BIN)/dbt
 # --store-failures: every failing test keeps its rows, and the build prints the first ones.
 # data_root as a YAML single-quoted string inside a shell single-quoted word: an apostrophe in the path is
 # doubled for YAML, then closed-escaped-reopened for the shell.
+comma := ,
 DATA_ROOT_SH := $(subst ','"'"',$(DATA_ROOT))
 DATA_ROOT_YAML := $(subst ','"'"',$(subst ','',$(DATA_ROOT)))
-DBT_VARS := --store-failures --vars '{data_root: '"'"'$(DATA_ROOT_YAML)'"'"'}'
+# VARS: more dbt vars as YAML mapping entries, e.g. make build VARS='study_start: "2023-04-03", study_end: "2023-04-05"'.
+VARS ?=
+DBT_VARS := --store-failures --vars '{data_root: '"'"'$(DATA_ROOT_YAML)'"'"'$(if $(VARS),$(comma) $(VARS))}'
 
 BENCH_WORK ?= benchmarks/data
 .PHONY: demo test lint lint-fix setup setup-spark test-spark data build analyze chromium bench bench-spark clean

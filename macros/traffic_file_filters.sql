@@ -431,7 +431,9 @@
     with lines as ({{ samples | join(' union all ') }}),
     values_ as (unpivot lines on columns(* exclude (tile_id)) into name position value text)
     select
-        coalesce(bool_and(regexp_full_match(text, '-?[0-9]+')), true) as whole,
+        -- only the tokens that read as numbers decide: a damaged token (abc) is the line's problem, not the type's
+        coalesce(bool_and(regexp_full_match(text, '-?[0-9]+'))
+            filter (where regexp_full_match(text, '[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?')), true) as whole,
         coalesce(max(try_cast(text as double)), 0) as largest
     from values_
   {%- endset -%}
@@ -448,7 +450,7 @@
     with lines as ({{ samples | join(' union all ') }}),
     values_ as (select explode(slice(split(value, ' '), 2, 97)) as text from lines)
     select
-        coalesce(bool_and(text rlike '^-?[0-9]+$'), true) as whole,
+        coalesce(bool_and(text rlike '^-?[0-9]+$') filter (where text rlike '^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$'), true) as whole,
         coalesce(max(cast(text as double)), 0) as largest
     from values_
     where text <> ''

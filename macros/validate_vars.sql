@@ -104,3 +104,15 @@
   {%- set first_of_next = (modules.datetime.date(y, m, 28) + modules.datetime.timedelta(days=4)).replace(day=1) -%}
   {{ return(d <= (first_of_next - modules.datetime.timedelta(days=1)).day) }}
 {% endmacro %}
+
+
+{% macro var_rule_cases(cases) %}
+  {#- run-operation for tests/test_params.py: print `VAR_RULE_CASES <json>`, each case's problem ('' when
+      none) as this macro judges it, to be compared with netmob_tor.params.rule_problem. -#}
+  {%- set rules = var('var_rules') -%}
+  {%- set out = [] -%}
+  {%- for case in cases -%}
+    {%- do out.append(var_rule_problem(case.name, case.value, rules[case.name])) -%}
+  {%- endfor -%}
+  {%- do print('VAR_RULE_CASES ' ~ tojson(out)) -%}
+{% endmacro %}

@@ -62,6 +62,21 @@ def city_without_grid(root: Path) -> None:
         shutil.copy(path, target)
 
 
+def stray_folder(root: Path) -> None:
+    """A backup copy of a day folder left beside it (Nancy/Tor/20190401.bak/...)."""
+    shutil.copytree(root / TOR.parent, root / TOR.parent.with_name("20190401.bak"))
+
+
+def set_token(root: Path, file: Path, index: int, token: str) -> None:
+    """The 6th value of line `index` of a file replaced by `token`."""
+    edit_line(root, file, index, lambda f: set_field(f, 6, token))
+
+
+def day_total_over(root: Path, file: Path, value: str) -> None:
+    """Every value of a file's first line set to `value`: its day total passes the landed type's range."""
+    edit_line(root, file, 0, lambda f: [f[0], *[value] * (len(f) - 1)])
+
+
 def crlf(root: Path) -> None:
     """Windows line ends."""
     (root / TOR).write_bytes((root / TOR).read_bytes().replace(b"\n", b"\r\n"))
@@ -80,7 +95,26 @@ CASES: dict[str, tuple[Callable[[Path], None], str, str]] = {
                     "empty quarter-hour value"),
     "tile absent": (lambda r: drop_line(r, path_of("Web_Adult", "20190402")), "set aside", "grid tile(s) absent from"),
     "98 values": (lambda r: edit_line(r, TOR, 1, lambda f: [*f, "7", "8"]), "stop", "Dijon_Tor_20190401_DL.txt"),
-    "abc token": (lambda r: edit_line(r, TOR, 2, lambda f: set_field(f, 9, "abc")), "stop", "abc"),
+    "abc token": (lambda r: edit_line(r, TOR, 2, lambda f: set_field(f, 9, "abc")), "set aside",
+                  'value "abc" is not a plain non-negative whole number'),
+    "N/A token": (lambda r: edit_line(r, TOR, 2, lambda f: set_field(f, 9, "N/A")), "stop", "N/A"),
+    # Tokens DuckDB's cast would read as another number (12.5 -> 13, 1e-05 -> 0, 0x1F -> 31, 1_000 -> 1000), in a
+    # file other than the first of its service (the first ones decide the landed type, traffic_value_type auto).
+    "12.5 in a whole-number file": (lambda r: set_token(r, path_of("Tor", "20190402"), 0, "12.5"), "set aside",
+                                    'value "12.5" is not a plain non-negative whole number'),
+    "1e-05": (lambda r: set_token(r, path_of("YouTube", "20190402"), 0, "1e-05"), "set aside",
+              'value "1e-05" is not a plain non-negative whole number'),
+    "0x1F": (lambda r: set_token(r, path_of("Web_Adult", "20190402"), 0, "0x1F"), "set aside",
+             'value "0x1F" is not a plain non-negative whole number'),
+    "1_000": (lambda r: set_token(r, path_of("Web_Adult", "20190402"), 1, "1_000"), "set aside",
+              'value "1_000" is not a plain non-negative whole number'),
+    "tile id 0x1F": (lambda r: edit_line(r, path_of("Tor", "20190402"), 0, lambda f: set_field(f, 0, "0x1F")), "stop",
+                     'tile id "0x1F" is not a plain whole number in'),
+    "INTEGER overflow": (lambda r: day_total_over(r, path_of("Tor", "20190402"), "30000000"), "stop",
+                         "traffic volume over the INTEGER range"),
+    "BIGINT overflow": (lambda r: day_total_over(r, path_of("Tor", "20190402"), "4000000000000000000"), "stop",
+                        "too large to add up"),
+    "stray folder": (stray_folder, "stop", "unexpected path in the traffic layout"),
     "repeated tile": (lambda r: repeat_line(r, TOR), "stop", "appears 2 times in"),
     "missing day": (lambda r: shutil.rmtree(r / "Dijon" / "Web_Adult" / "20190402"), "stop", "no Web_Adult file for Dijon on 2019-04-02"),
     "empty file": (lambda r: (r / TOR).write_text(""), "stop", "empty traffic file (0 bytes)"),

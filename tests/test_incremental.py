@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from netmob_tor.duck import connect
+from netmob_tor.paths import landing_path
 from netmob_tor.synth.generate import generate
 
 DAYS = ("20190401", "20190402", "20190403")
@@ -52,8 +53,9 @@ def link_files(source: Path, target: Path, days: tuple[str, ...]) -> None:
 
 
 def loads(db: Path) -> dict[str, tuple[int, object]]:
-    """Per raw file of the tile-day table: its row count and load time (from the load ledger, which must list the same files)."""
-    con = connect(db, read_only=True)
+    """Per raw file of the tile-day table: its row count and load time (from the load ledger, which must list the same files),
+    in the landing's own file beside the warehouse."""
+    con = connect(landing_path(db), read_only=True)
     rows = con.execute("select source_file, count(*) from int_traffic__tile_day_hours group by 1").fetchall()
     ledger = dict(con.execute("select source_file, loaded_at from int_traffic__loaded_files").fetchall())
     con.close()
@@ -92,7 +94,7 @@ def test_new_day_is_loaded_alone_and_matches_full_rebuild(tmp_path: Path, dbt_bu
 
     # a run that failed after landing a file's rows but before the ledger recorded it: the file is read again
     name = "Dijon_YouTube_20190402_DL.txt"
-    con = connect(db)
+    con = connect(landing_path(db))
     con.execute("delete from int_traffic__loaded_files where source_file like ?", [f"%{name}"])
     con.close()
     built(dbt_build, root, db, tmp_path, "2019-04-03")
@@ -112,7 +114,7 @@ def test_new_day_is_loaded_alone_and_matches_full_rebuild(tmp_path: Path, dbt_bu
 def test_corrected_removed_and_empty_files_follow_on_plain_builds(tmp_path: Path, dbt_build) -> None:
     full = tmp_path / "full"
     generate(full, seed=12, cities=["Dijon"], days="2019-04-01:2019-04-03", scale=60)
-    root = tmp_path / "root"
+    root = tmp_path / "l'été"  # an apostrophe in the data folder's path: every path enters SQL quoted
     root.mkdir()
     link_days(full, root, DAYS)
     db = tmp_path / "wh.duckdb"
@@ -141,6 +143,22 @@ def test_corrected_removed_and_empty_files_follow_on_plain_builds(tmp_path: Path
         assert gap[hit].tolist() == [1000] and (gap[~hit] == 0).all()
     else:
         assert (gap == 0).all()
+
+    # 1b. a file replaced by one of the same size and modification time: read again (its bytes' hash changed)
+    name = "Dijon_Web_Adult_20190402_DL.txt"
+    path = root / "Dijon" / "Web_Adult" / "20190402" / name
+    stamp, text = path.stat(), path.read_text()
+    digits = [i for i, ch in enumerate(text) if ch in "12345678"]
+    changed = text[:digits[0]] + str(int(text[digits[0]]) + 1) + text[digits[0] + 1:]  # one digit up: same size
+    path.unlink()
+    path.write_text(changed)
+    os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    assert path.stat().st_size == stamp.st_size and path.stat().st_mtime_ns == stamp.st_mtime_ns
+    before = loads(db)
+    built(dbt_build, root, db, tmp_path, "2019-04-03")
+    after = loads(db)
+    assert after[name][1] > before[name][1], "a file of the same size and modification time was not read again"
+    assert {k: v for k, v in after.items() if k != name} == {k: v for k, v in before.items() if k != name}
 
     # 2. removed files and a shortened period: no stale rows, and the marts agree with each other
     shutil.rmtree(root / "Dijon" / "Tor" / "20190403")

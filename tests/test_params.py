@@ -92,3 +92,101 @@ def test_another_project_file(tmp_path: Path, project_vars: dict) -> None:
     path = tmp_path / "dbt_project.yml"
     path.write_text(yaml.safe_dump({"name": "x", "vars": {**project_vars, "tor_lag_hours": 3}}), encoding="utf-8")
     assert defaults(path).tor_lag_hours == 3 and defaults().tor_lag_hours == project_vars["tor_lag_hours"]
+
+
+# Each case: (var, a value) and whether its rule accepts it. Both checks of the rules (netmob_tor.params in
+# Python, macros/validate_vars.sql in dbt) must agree with the verdict worked out here.
+RULE_CASES = [
+    ("s_onion", "abc", False), ("s_onion", 0.034, True), ("s_onion", 0, False), ("s_onion", 1.5, False), ("s_onion", 1, True),
+    ("timezone", "Mars/Base", False), ("timezone", "Europe/Paris", True), ("timezone", "America/New_York", True),
+    ("absent_tile_lines", "ignore", False), ("absent_tile_lines", "error", True),
+    ("anomaly_rule", None, True), ("anomaly_rule", "drop_days", True), ("anomaly_rule", "drop", False),
+    ("log_floor", 1, True), ("log_floor", 0, False), ("log_floor", -1e-6, False), ("log_floor", "0.001", False),
+    ("tor_lag_hours", 1, True), ("tor_lag_hours", 1.5, False), ("tor_lag_hours", 24, False), ("tor_lag_hours", True, False),
+    ("study_start", "2019-02-30", False), ("study_start", "2019-03-01", True), ("study_start", "16/03/2019", False),
+    ("study_end", "2019-03-01", False), ("study_end", "2019-06-30", True),
+    ("zero_web_adult_days", [], True), ("zero_web_adult_days", ["2019-03-31", "x"], False),
+    ("use_anomaly_days_seed", "no", False), ("use_anomaly_days_seed", False, True),
+    ("profile_schema", "a b", False), ("profile_schema", "corrected", True), ("profile_schema", None, True),
+    ("extra_anomaly_days", [{"city": "*", "date": "2023-04-04", "reason": "outage"}], True),
+    ("extra_anomaly_days", [{"city": "*", "date": "2023-04-04", "reasn": "outage"}], False),
+    ("commune_fields", {"code": "code", "name": "label", "department": None, "epci": None, "population": "inhabitants"}, True),
+    ("commune_fields", {"code": "code", "nom": "label"}, False),
+    ("s_csam_sites", 300, False), ("s_csam_sites", 105, True), ("sv_last_year", 2016, False),
+    ("services", ["Tor", "Web_Adult"], True), ("services", "Tor", False), ("dst_gap_hour", 25, False),
+]
+
+
+@pytest.mark.parametrize(("name", "value", "accepted"), RULE_CASES)
+def test_python_check_of_the_var_rules(name: str, value: object, accepted: bool) -> None:
+    from netmob_tor.params import project_vars, rule_problem
+
+    values = project_vars()
+    problem = rule_problem(name, value, values["var_rules"][name], values)
+    assert (problem is None) == accepted, problem
+    if problem:
+        assert problem.startswith(f"var {name}") and "\n" not in problem
+
+
+def test_dbt_check_of_the_var_rules_agrees(tmp_path: Path) -> None:
+    """macros/validate_vars.sql judges every case as the Python check does (one dbt run-operation)."""
+    import os
+    import subprocess
+    import sys
+
+    cases = [{"name": n, "value": v} for n, v, _ in RULE_CASES]
+    env = {**os.environ, "NETMOB_TOR_DB": str(tmp_path / "wh.duckdb"), "DBT_PROFILES_DIR": str(project_root())}
+    done = subprocess.run([str(Path(sys.executable).with_name("dbt")), "run-operation", "var_rule_cases", "--args",
+                           json.dumps({"cases": cases}), "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path)],
+                          cwd=project_root(), env=env, capture_output=True, text=True)
+    line = next((x for x in done.stdout.splitlines() if "VAR_RULE_CASES " in x), None)
+    assert line, done.stdout[-2000:] + done.stderr[-2000:]
+    verdicts = json.loads(line.split("VAR_RULE_CASES ", 1)[1])
+    wrong = [(n, v, problem) for (n, v, accepted), problem in zip(RULE_CASES, verdicts) if (problem == "") != accepted]
+    assert not wrong, wrong
+
+
+def test_netmob_tor_build_stops_on_bad_vars_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    """Before anything runs (no lock, no copy, no dbt): one line naming each bad var and what it may hold."""
+    from netmob_tor.cli import main
+
+    code = main(["build", "--vars", "{s_onion: abc, timezone: Mars/Base, absent_tile_lines: ignore, s_onoin: 1}"])
+    err = capsys.readouterr().err.strip()
+    assert code == 1 and len(err.splitlines()) == 1, err
+    for text in ("var s_onion is 'abc'; it must be a number", "var timezone is 'Mars/Base'", "allowed: warn, error",
+                 "did you mean s_onion?"):
+        assert text in err, err
+
+
+# Every documented study parameter and processing choice at a value other than its default (README "Processing
+# profiles", dbt_project.yml): the unit tests still pass, since each pins the conditions its expected rows hold under.
+OTHER_VALUES = {"log_floor": 1, "tor_lag_hours": 1, "s_onion": 0.078, "c_floor": 0.001, "s_csam_sites": 100,
+                "processing_profile": "corrected", "anomaly_rule": "drop_days", "dst_day_labels": "local_time",
+                "published_rho": "spearman", "population_source": "communes", "district_controls": "parent",
+                "use_anomaly_days_seed": False, "extra_anomaly_days": [{"city": "*", "date": "2023-04-04", "reason": "outage"}],
+                "zero_web_adult_days": [], "dst_gap_hour": 3, "timezone": "America/New_York"}
+
+
+def test_unit_tests_hold_at_other_documented_values(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from netmob_tor.params import vars_problems
+    from netmob_tor.synth.generate import generate
+
+    assert not vars_problems(OTHER_VALUES)
+    root = tmp_path / "root"
+    generate(root, seed=3, cities=["Dijon"], days="2019-04-01", scale=60)
+    env = {**os.environ, "NETMOB_TOR_DB": str(tmp_path / "wh.duckdb"), "DBT_PROFILES_DIR": str(project_root())}
+    dbt = str(Path(sys.executable).with_name("dbt"))
+    common = ["--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path)]
+    period = {"data_root": str(root), "study_start": "2019-04-01", "study_end": "2019-04-01"}
+    parents = subprocess.run([dbt, "build", "--exclude-resource-type", "test", "unit_test", "--select",
+                              "+int_communes__correction_factors", "+int_traffic__tile_day_hours",
+                              "--vars", json.dumps(period), *common], cwd=project_root(), env=env, capture_output=True, text=True)
+    assert parents.returncode == 0, parents.stdout[-3000:]
+    units = subprocess.run([dbt, "test", "--select", "test_type:unit", "--vars", json.dumps({**period, **OTHER_VALUES}), *common],
+                           cwd=project_root(), env=env, capture_output=True, text=True)
+    assert units.returncode == 0, units.stdout[-4000:]
+    assert len([line for line in units.stdout.splitlines() if " PASS int_" in line]) == 12, units.stdout[-4000:]
