@@ -9,6 +9,7 @@
           'population_source': 'study',
           'district_controls': 'missing',
           'published_rho': 'pearson',
+          'poi_assignment': 'tile',
       },
       'corrected': {
           'anomaly_rule': 'drop_days',
@@ -16,6 +17,7 @@
           'population_source': 'communes',
           'district_controls': 'parent',
           'published_rho': 'pearson',
+          'poi_assignment': 'polygon',
       },
   }) }}
 {% endmacro %}
@@ -29,6 +31,7 @@
       'district_controls': ['missing', 'parent'],
       'correction': ['published', 'preprint'],
       'published_rho': ['pearson', 'spearman', 'youtube_differenced'],
+      'poi_assignment': ['tile', 'polygon'],
   }) }}
 {% endmacro %}
 
