@@ -7,7 +7,7 @@
   {{ return([
       'data_root', 'services', 'direction', 'traffic_value_type', 'traffic_change_detection', 'processing_profile',
       'anomaly_rule', 'zero_web_adult_days', 'dst_day_labels', 'population_source', 'communes_population_year',
-      'district_controls', 'correction', 'published_rho', 'profile_schema', 'absent_tile_lines', 'extra_anomaly_days',
+      'district_controls', 'correction', 'published_rho', 'poi_assignment', 'profile_schema', 'absent_tile_lines', 'extra_anomaly_days',
       'use_anomaly_days_seed', 'commune_scope', 'communes_source', 'study_start', 'study_end', 'timezone', 'dst_gap_hour',
       'log_floor', 'tor_lag_hours', 's_onion', 's_onion_scenarios', 's_csam_sites', 's_porn_onion_sites',
       'c_floor', 'sexual_violence_indicator', 'sv_first_year', 'sv_last_year', 'sv_reference_year',

@@ -9,6 +9,7 @@
           'population_source': 'study',
           'district_controls': 'missing',
           'published_rho': 'pearson',
+          'poi_assignment': 'tile',
       },
       'corrected': {
           'anomaly_rule': 'drop_days',
@@ -16,20 +17,22 @@
           'population_source': 'communes',
           'district_controls': 'parent',
           'published_rho': 'pearson',
+          'poi_assignment': 'polygon',
       },
   }) }}
 {% endmacro %}
 
 
 {% macro processing_choice_values() %}
-  {{ return({
-      'anomaly_rule': ['zero_web_adult', 'drop_days'],
-      'dst_day_labels': ['position', 'local_time'],
-      'population_source': ['study', 'communes'],
-      'district_controls': ['missing', 'parent'],
-      'correction': ['published', 'preprint'],
-      'published_rho': ['pearson', 'spearman', 'youtube_differenced'],
-  }) }}
+  {#- Each processing choice and the values it may take: the choices' rules in dbt_project.yml `var_rules`
+      (null there means "follow the profile"). -#}
+  {%- set rules = var('var_rules') -%}
+  {%- set values = {} -%}
+  {%- for name in ['anomaly_rule', 'dst_day_labels', 'population_source', 'district_controls', 'correction', 'published_rho',
+                   'poi_assignment'] -%}
+    {%- do values.update({name: rules[name].allowed | reject('none') | list}) -%}
+  {%- endfor -%}
+  {{ return(values) }}
 {% endmacro %}
 
 

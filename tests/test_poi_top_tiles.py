@@ -65,9 +65,10 @@ MODELS = [
 ]
 
 
-def render_model(folder: str, name: str, overrides: dict) -> str:
-    """The model's SQL with ref() as the bare table name, var() from dbt_project.yml or `overrides`, and
-    processing_choice() from `overrides` (the test names each choice it depends on)."""
+def render_model(folder: str, name: str, overrides: dict, macros: dict | None = None) -> str:
+    """The model's SQL with ref() as the bare table name, var() from dbt_project.yml or `overrides`,
+    processing_choice() from `overrides` (the test names each choice it depends on), and any other
+    project macro the model calls given in `macros`."""
     root = project_root()
     project_vars = yaml.safe_load((root / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]
     values = {**project_vars, **overrides}
@@ -85,7 +86,8 @@ def render_model(folder: str, name: str, overrides: dict) -> str:
     template = env.from_string((root / "models" / folder / f"{name}.sql").read_text(encoding="utf-8"))
     return template.render(ref=lambda model: model, var=var, config=lambda **_: "", processing_choice=lambda key: overrides[key],
                            processing_profile_columns=lambda: "'test' as processing_profile, 'test' as processing_choices",
-                           anomaly_days=lambda: "select * from anomaly_days", volume_sum=volume_sum, **dialect_macros(env))
+                           anomaly_days=lambda: "select * from anomaly_days", volume_sum=volume_sum, **dialect_macros(env),
+                           **(macros or {}))
 
 
 def dialect_macros(env: jinja2.Environment) -> dict[str, jinja2.runtime.Macro]:

@@ -415,12 +415,11 @@ def poi_targets(communes: pd.DataFrame, shapes: pd.DataFrame, seed: int) -> pd.D
     return targets
 
 
-def sample_points(con: duckdb.DuckDBPyConnection, targets: pd.DataFrame, shapes: pd.DataFrame,
-                  rng: np.random.Generator) -> pd.DataFrame:
-    """Lon/lat inside each target's commune polygon, by rejection sampling in its bounding box."""
-    need = targets.groupby("commune_code").size()
+def sample_in_polygons(con: duckdb.DuckDBPyConnection, table: str, need: pd.Series, boxes: pd.DataFrame,
+                       rng: np.random.Generator) -> dict[str, list[tuple[float, float]]]:
+    """`need[code]` lon/lat points inside the polygon of each commune code of `table` (commune_code, geom),
+    by rejection sampling in its bounding box (`boxes`: xmin, xmax, ymin, ymax, indexed by commune_code)."""
     got: dict[str, list[tuple[float, float]]] = {c: [] for c in need.index}
-    box = shapes.set_index("commune_code")
     factor = 4
     while any(len(got[c]) < need[c] for c in need.index):
         cand = []
@@ -429,13 +428,13 @@ def sample_points(con: duckdb.DuckDBPyConnection, targets: pd.DataFrame, shapes:
             if missing <= 0:
                 continue
             k = missing * factor + 8
-            xs = rng.uniform(box.at[code, "xmin"], box.at[code, "xmax"], k)
-            ys = rng.uniform(box.at[code, "ymin"], box.at[code, "ymax"], k)
+            xs = rng.uniform(boxes.at[code, "xmin"], boxes.at[code, "xmax"], k)
+            ys = rng.uniform(boxes.at[code, "ymin"], boxes.at[code, "ymax"], k)
             cand.append(pd.DataFrame({"commune_code": code, "seq": np.arange(k), "x": xs, "y": ys}))
         candidates = pd.concat(cand, ignore_index=True)
         con.register("candidates", candidates)
         inside = con.execute(
-            "select c.commune_code, c.seq, c.x, c.y from candidates c join shapes s using (commune_code) "
+            f"select c.commune_code, c.seq, c.x, c.y from candidates c join {table} s using (commune_code) "
             "where st_contains(s.geom, st_point(c.x, c.y)) order by c.commune_code, c.seq"
         ).df()
         con.unregister("candidates")
@@ -443,6 +442,15 @@ def sample_points(con: duckdb.DuckDBPyConnection, targets: pd.DataFrame, shapes:
             missing = need[code] - len(got[code])
             got[code] += list(zip(grp["x"].tolist(), grp["y"].tolist()))[:missing]
         factor *= 4
+    return got
+
+
+def sample_points(con: duckdb.DuckDBPyConnection, targets: pd.DataFrame, boxes: pd.DataFrame,
+                  rng: np.random.Generator, table: str = "shapes") -> pd.DataFrame:
+    """Lon/lat of each target inside its commune's polygon in `table` (by default the whole commune),
+    by rejection sampling in the polygon's bounding box (`boxes`, one row per commune_code)."""
+    need = targets.groupby("commune_code").size()
+    got = sample_in_polygons(con, table, need, boxes.set_index("commune_code"), rng)
     points = targets.sort_values(["commune_code", "id"]).copy()
     xy = [p for code in sorted(need.index) for p in got[code]]
     points["x"] = [p[0] for p in xy]
@@ -462,7 +470,8 @@ from (
 """
 """Every tile polygon of the NetMob grid files (`grid/<City>.geojson`) the generator wrote."""
 SHRINK_AFTER = 3  # rejection rounds at full tile size before candidates close in on the centroid
-MAX_ROUNDS = 40  # the last round uses the centroid itself, which lies in the tile and its commune
+MAX_ROUNDS = 40  # the last round uses the centroid itself
+BEYOND_GRID_MIN_KM2 = 0.05  # a commune's part beyond every grid smaller than this (5 ha) gets no place
 
 
 def load_tiles(con: duckdb.DuckDBPyConnection, grid_dir: Path, tile_weights: pd.DataFrame) -> pd.DataFrame:
@@ -503,12 +512,16 @@ def choose_tiles(targets: pd.DataFrame, cells: pd.DataFrame, rng: np.random.Gene
 
 def sample_points_in_tiles(con: duckdb.DuckDBPyConnection, targets: pd.DataFrame, cells: pd.DataFrame,
                            rng: np.random.Generator) -> pd.DataFrame:
-    """Lon/lat of each target inside a traffic-weighted tile of its commune and inside the commune
-    polygon, so per-commune counts hold and the places are where the traffic is.
+    """Lon/lat of each target inside a traffic-weighted tile of its commune, so that the study's rule
+    (the tile holding the point, then the tile's commune) gives the release's per-commune counts and
+    the places are where the traffic is.
 
-    Candidates are bilinear points of the tile's corners, redrawn until the tile and the commune
-    both contain them; after SHRINK_AFTER rounds they are pulled halfway to the centroid each round,
-    the last round being the centroid (inside the commune by the tile-assignment rule).
+    The point is uniform over the tile and free of the commune polygon: in a tile that crosses a
+    commune border (its centroid in the commune) some points lie in the neighbour's polygon, or in
+    none, as real places do; there the commune-polygon rule counts them elsewhere. Candidates are
+    bilinear points of the tile's corners, inside the tile and in no other city's tile, redrawn until
+    they are; after SHRINK_AFTER rounds they are pulled halfway to the centroid each round, the last
+    round being the centroid.
     """
     points = targets.sort_values(["commune_code", "id"]).reset_index(drop=True)
     chosen = cells.loc[choose_tiles(points, cells, rng)].reset_index(drop=True)
@@ -523,14 +536,22 @@ def sample_points_in_tiles(con: duckdb.DuckDBPyConnection, targets: pd.DataFrame
         w = ((1 - u) * (1 - v), u * (1 - v), u * v, (1 - u) * v)  # NW, NE, SE, SW
         qx = sum(wk * c[0][todo] for wk, c in zip(w, corners))
         qy = sum(wk * c[1][todo] for wk, c in zip(w, corners))
-        cand = pd.DataFrame({"k": todo, "commune_code": points["commune_code"].to_numpy()[todo],
-                             "city": points["city"].to_numpy()[todo], "tile_id": points["tile_id"].to_numpy()[todo],
+        cand = pd.DataFrame({"k": todo, "city": points["city"].to_numpy()[todo], "tile_id": points["tile_id"].to_numpy()[todo],
                              "x": cx + scale * (qx - cx), "y": cy + scale * (qy - cy)})
         con.register("candidates", cand)
         inside = con.execute(
-            "select c.k, c.x, c.y from candidates c join shapes s using (commune_code) "
-            "join tiles t using (city, tile_id) "
-            "where st_contains(s.geom, st_point(c.x, c.y)) and st_contains(t.geom, st_point(c.x, c.y)) order by c.k"
+            """
+            with in_tile as (
+                select c.k, c.city, c.x, c.y, st_point(c.x, c.y) as p
+                from candidates c join tiles t using (city, tile_id)
+                where st_contains(t.geom, st_point(c.x, c.y))
+            ),
+            in_other_city as (
+                select distinct in_tile.k from in_tile join tiles o on st_intersects(o.geom, in_tile.p)
+                where o.city <> in_tile.city
+            )
+            select k, x, y from in_tile anti join in_other_city using (k) order by k
+            """
         ).df()
         con.unregister("candidates")
         k = inside["k"].to_numpy()
@@ -540,9 +561,68 @@ def sample_points_in_tiles(con: duckdb.DuckDBPyConnection, targets: pd.DataFrame
             break
     if len(todo):
         codes = sorted(set(points["commune_code"].to_numpy()[todo]))
-        raise RuntimeError(f"no point found inside tile and commune polygon for communes {codes[:10]}")
+        raise RuntimeError(f"no point found inside a tile of communes {codes[:10]} outside every other city's grid")
     points["x"], points["y"] = x, y
     return points.drop(columns=["city", "tile_id"])
+
+
+def beyond_grid(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Table `beyond` (commune_code, geom): each commune polygon (table `shapes`) less the convex hull of
+    every city's grid tiles (table `tiles`), where at least BEYOND_GRID_MIN_KM2 remain; returns per such
+    commune the share of its area beyond the grids (Lambert-93 areas) and the part's bounding box."""
+    con.execute(
+        f"""
+        create or replace table beyond as
+        with hulls as (
+            select st_convexhull(st_collect(list(geom))) as hull from tiles group by city
+        ),
+        grids as (
+            select st_union_agg(hull) as geom from hulls
+        ),
+        parts as (
+            select shapes.commune_code, shapes.geom as whole,
+                   st_collectionextract(st_difference(shapes.geom, grids.geom), 3) as geom
+            from shapes cross join grids
+        ),
+        measured as (
+            select commune_code, geom,
+                   st_area(st_transform(geom, 'EPSG:4326', 'EPSG:2154', always_xy := true)) / 1e6 as beyond_km2,
+                   st_area(st_transform(whole, 'EPSG:4326', 'EPSG:2154', always_xy := true)) / 1e6 as area_km2
+            from parts
+            where not st_isempty(geom)
+        )
+        select commune_code, geom, beyond_km2 / area_km2 as share_beyond
+        from measured
+        where beyond_km2 >= {BEYOND_GRID_MIN_KM2}
+        """
+    )
+    return con.execute(
+        "select commune_code, share_beyond, st_xmin(geom) as xmin, st_xmax(geom) as xmax, "
+        "st_ymin(geom) as ymin, st_ymax(geom) as ymax from beyond order by commune_code"
+    ).df()
+
+
+def beyond_grid_targets(targets: pd.DataFrame, communes: pd.DataFrame, beyond: pd.DataFrame,
+                        rng: np.random.Generator) -> pd.DataFrame:
+    """Study-category places in the part of each commune beyond every grid, which the study's tiles
+    never saw (its counts, hence `targets`, hold none of them): per commune and category
+    Poisson(rate x population x share of the commune's area beyond the grids), rate = the category's
+    targets per inhabitant over all communes, as if the people there had the average inhabitant's
+    places. Ids and names continue those of `targets`."""
+    study = targets[targets["category"].isin(STUDY_CATEGORIES)]
+    population = communes.set_index("commune_code")["population"]
+    per_inhabitant = study.groupby("category").size() / population[population.index.isin(targets["commune_code"])].sum()
+    rows: list[tuple[str, str, str]] = []
+    for rec in beyond.itertuples(index=False):
+        people = float(population.get(rec.commune_code, 0)) * rec.share_beyond
+        for cat in STUDY_CATEGORIES:
+            rows += [(rec.commune_code, cat, "")] * int(rng.poisson(per_inhabitant.get(cat, 0.0) * people))
+    extra = pd.DataFrame(rows, columns=["commune_code", "category", "alternate"])
+    start = len(targets)
+    extra["id"] = [f"08f{rng.integers(0, 2**60):015x}{start + i:06x}" for i in range(len(extra))]
+    extra["confidence"] = np.round(rng.uniform(0.3, 1.0, len(extra)), 6)
+    extra["name"] = [f"{c.replace('_', ' ').title()} {start + i}" for i, c in enumerate(extra["category"])]
+    return extra
 
 
 def write_places(out: Path, communes: pd.DataFrame, communes_geojson: Path, shapes: pd.DataFrame,
@@ -550,9 +630,11 @@ def write_places(out: Path, communes: pd.DataFrame, communes_geojson: Path, shap
     """`overture/places.parquet`: Overture Places 2023-style points (WKB geometry) written by DuckDB.
 
     With `tile_weights` (the traffic generator's tile shares, see traffic.write_city_traffic) each
-    place lies in a tile of its commune drawn by traffic weight, as real places follow people; the
-    tile polygons are read from `out/grid`. Without them (no grid) places spread uniformly over
-    each commune polygon.
+    place lies in a tile of its commune drawn by traffic weight, as real places follow people, so the
+    study's tile rule gives the release's counts; besides these, study-category places lie in the
+    parts of communes beyond every grid (beyond_grid_targets), which that rule sets aside. The tile
+    polygons are read from `out/grid`. Without them (no grid) places spread uniformly over each
+    commune polygon.
     """
     targets = poi_targets(communes, shapes, seed)
     path = out / "overture" / "places.parquet"
@@ -567,6 +649,11 @@ def write_places(out: Path, communes: pd.DataFrame, communes_geojson: Path, shap
         else:
             cells = load_tiles(con, out / "grid", tile_weights)
             points = sample_points_in_tiles(con, targets, cells, rng)
+            beyond = beyond_grid(con)
+            extra = beyond_grid_targets(targets, communes, beyond, np.random.default_rng(seed + 7))
+            if len(extra):
+                points = pd.concat([points, sample_points(con, extra, beyond, np.random.default_rng(seed + 8), "beyond")],
+                                   ignore_index=True)
         con.register("points", points.sort_values("id").reset_index(drop=True))
         con.execute(
             f"""
