@@ -490,7 +490,10 @@
 {% macro duckdb__traffic_files_scan(patterns, suspects, previous) %}
   {%- set value_type = traffic_value_type().parse -%}
   {%- set checks = [] -%}
-  {%- for c in suspects -%}{%- do checks.append("contains(content, " ~ ("chr(" ~ {'\t': 9, '\v': 11, '\f': 12}[c] ~ ")" if c in ('\t', '\v', '\f') else "'" ~ c.replace("'", "''") ~ "'") ~ ")") -%}{%- endfor -%}
+  {%- set controls = {'\t': 'chr(9)', '\v': 'chr(11)', '\f': 'chr(12)'} -%}
+  {%- for c in suspects -%}
+    {%- do checks.append("contains(content, " ~ (controls[c] if c in controls else sql_quote(c)) ~ ")") -%}
+  {%- endfor -%}
   {%- set scanned -%}
     select
         filename as source_file,

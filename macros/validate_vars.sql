@@ -51,9 +51,10 @@
   {%- set ok = var_type_ok(kind, value) -%}
   {%- if not ok -%}{{ return("var " ~ name ~ " is " ~ (value | string | tojson) ~ "; it must be " ~ words[kind]) }}{%- endif -%}
   {%- if kind in ('integer', 'number') -%}
-    {%- if rule.get('min') is not none and value < rule.min -%}{{ return("var " ~ name ~ " is " ~ value ~ "; it must be at least " ~ rule.min) }}{%- endif -%}
-    {%- if rule.get('max') is not none and value > rule.max -%}{{ return("var " ~ name ~ " is " ~ value ~ "; it must be at most " ~ rule.max) }}{%- endif -%}
-    {%- if rule.get('above') is not none and value <= rule.above -%}{{ return("var " ~ name ~ " is " ~ value ~ "; it must be above " ~ rule.above) }}{%- endif -%}
+    {%- set said = "var " ~ name ~ " is " ~ value ~ "; it must be " -%}
+    {%- if rule.get('min') is not none and value < rule.min -%}{{ return(said ~ "at least " ~ rule.min) }}{%- endif -%}
+    {%- if rule.get('max') is not none and value > rule.max -%}{{ return(said ~ "at most " ~ rule.max) }}{%- endif -%}
+    {%- if rule.get('above') is not none and value <= rule.above -%}{{ return(said ~ "above " ~ rule.above) }}{%- endif -%}
   {%- endif -%}
   {%- if rule.get('at_least') and var(rule.at_least, none) is not none -%}
     {%- set other = var(rule.at_least) -%}

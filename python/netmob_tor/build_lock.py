@@ -15,6 +15,8 @@ import json
 import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from netmob_tor.errors import UserError
@@ -64,7 +66,7 @@ class BuildLock:
                     raise UserError(f"{holder(self.path)} is writing this warehouse; run again when it ends "
                                     "(without --no-wait, a build waits for it)") from None
                 if not told:
-                    print(f"netmob-tor build: waiting for {holder(self.path)} to finish (Ctrl-C stops waiting)", file=sys.stderr)
+                    print(f"netmob-tor: waiting for {holder(self.path)} to finish (Ctrl-C stops waiting)", file=sys.stderr)
                     told = True
                 time.sleep(poll_seconds)
         started = dt.datetime.now().isoformat(timespec="seconds")
@@ -92,3 +94,15 @@ class BuildLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+@contextmanager
+def held(database: Path) -> Iterator[BuildLock]:
+    """The warehouse's writer lock for the block (waiting for a running build): commands that store tables in the
+    warehouse take it, so that a build's swap never drops what they wrote, nor they what a build wrote."""
+    lock = BuildLock(Path(database).absolute())
+    lock.acquire(wait=True)
+    try:
+        yield lock
+    finally:
+        lock.release()

@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from netmob_tor import CAUTION
+from netmob_tor.build_lock import held
 from netmob_tor.errors import UserError
 from netmob_tor.paths import default_data_root, default_database
 
@@ -77,7 +78,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
     if args.source != "warehouse" and (args.from_parquet or args.schema != "main"):
         raise UserError("--from-parquet and --schema apply to the warehouse source only (not --source released)")
-    with open_warehouse(args.database, read_only=False, command="analyze") as con:
+    with held(Path(args.database)), open_warehouse(args.database, read_only=False, command="analyze") as con:
         if args.from_parquet:
             from netmob_tor.spark import load_spark_marts
 
@@ -106,7 +107,7 @@ def cmd_profiles(args: argparse.Namespace) -> int:
     from netmob_tor.analysis.run import data_source_record, write_tables
     from netmob_tor.duck import open_warehouse
 
-    with open_warehouse(args.database, read_only=False, command="profiles") as con:
+    with held(Path(args.database)), open_warehouse(args.database, read_only=False, command="profiles") as con:
         table = compare_profiles(con)
         write_tables(con, {"profile_comparison": table}, {"source": "analysis_* tables of each schema", "caution": CAUTION,
                                                           "data_source": data_source_record(con, "warehouse")})
@@ -121,13 +122,25 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     import time
 
     from netmob_tor.analysis import sensitivity
-    from netmob_tor.analysis.run import data_source_record, write_tables
-    from netmob_tor.duck import open_warehouse, require_writable
-    from netmob_tor.params import project_vars
+    from netmob_tor.duck import require_writable
 
     require_writable(args.database, "sensitivity")
     start = time.perf_counter()
-    table = sensitivity.run(Path(args.database), replicates=args.replicates)
+    with held(Path(args.database)):
+        table = sensitivity.run(Path(args.database), replicates=args.replicates)
+        store_sensitivity(args, table)
+    out = print_and_save(sensitivity.format_table(table), Path(args.tables_dir) / "sensitivity.txt")
+    print(f"\nstored analysis_sensitivity ({len(table)} rows) in {args.database} in {time.perf_counter() - start:.0f} s; printed in {out}")
+    return 0
+
+
+def store_sensitivity(args: argparse.Namespace, table: object) -> None:
+    """analysis_sensitivity with its parameters (the sensitivity vars, the bootstrap, the build's source)."""
+    from netmob_tor.analysis import sensitivity
+    from netmob_tor.analysis.run import data_source_record, write_tables
+    from netmob_tor.duck import open_warehouse
+    from netmob_tor.params import project_vars
+
     settings = project_vars()
     params = {"source": "warehouse, rebuilt per row in schema " + sensitivity.SCHEMA + " of a private copy",
               "variations": settings.get("sensitivity_variations"), "s_onion_scenarios": settings.get("s_onion_scenarios"),
@@ -138,9 +151,6 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         params["processing_profile"] = con.execute("select any_value(processing_profile) from commune_summary").fetchone()[0]
         params["data_source"] = data_source_record(con, "warehouse")
         write_tables(con, {"sensitivity": table}, params)
-    out = print_and_save(sensitivity.format_table(table), Path(args.tables_dir) / "sensitivity.txt")
-    print(f"\nstored analysis_sensitivity ({len(table)} rows) in {args.database} in {time.perf_counter() - start:.0f} s; printed in {out}")
-    return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:

@@ -182,17 +182,15 @@ def markdown_summary(results: pd.DataFrame, database: Path) -> str:
 
 def validate(database: Path, summary_path: Path | None = None, bounds: StudyBounds | None = None) -> pd.DataFrame:
     """Run the suite on the warehouse, store validation_results, write the markdown; returns the results."""
+    from netmob_tor.build_lock import held
     from netmob_tor.duck import open_warehouse, require_tables
 
-    con = open_warehouse(database, read_only=False, command="validate")
-    try:
+    with held(Path(database)), open_warehouse(database, read_only=False, command="validate") as con:
         require_tables(con, ("commune_summary", "commune_hour"), database)
         bounds = bounds or StudyBounds.for_parameters(study_parameters(con))
         frames = {"commune_summary": summary_frame(con), "commune_hour_completeness": hour_profile_frame(con)}
         results = run_suite(frames, bounds)
         write_results(con, results)
-    finally:
-        con.close()
     summary_path = summary_path or Path(database).with_name("validation_summary.md")
     summary_path.write_text(markdown_summary(results, Path(database)), encoding="utf-8")
     return results

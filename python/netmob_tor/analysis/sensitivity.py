@@ -31,7 +31,7 @@ from netmob_tor.analysis.bootstrap import LEVEL, SEED
 from netmob_tor.analysis.correlations import LAGGED_PREDICTOR, OUTCOME, validation_correlations
 from netmob_tor.duck import connect, use_schema
 from netmob_tor.params import project_vars, recorded_vars
-from netmob_tor.paths import project_root
+from netmob_tor.paths import landing_path, project_root
 
 SCHEMA_SUFFIX = "sensitivity"
 SCHEMA = f"main_{SCHEMA_SUFFIX}"
@@ -210,8 +210,10 @@ def run(database: Path, replicates: int | None = None, settings: dict[str, Any] 
         base = session_vars(con)
     copy = database.with_name(f"{database.name}.{SCHEMA_SUFFIX}-{os.getpid()}")
     shutil.copyfile(database, copy)
-    previous = os.environ.get("NETMOB_TOR_DB")
-    os.environ["NETMOB_TOR_DB"] = str(copy)
+    previous = {name: os.environ.get(name) for name in ("NETMOB_TOR_DB", "NETMOB_TOR_LANDING", "NETMOB_TOR_LANDING_READ_ONLY")}
+    # the private copy of the marts, reading (never writing) the warehouse's landing
+    os.environ.update({"NETMOB_TOR_DB": str(copy), "NETMOB_TOR_LANDING": str(landing_path(database.absolute())),
+                       "NETMOB_TOR_LANDING_READ_ONLY": "1"})
     cwd = Path.cwd()
     os.chdir(project_root())  # staging views read the raw files by paths relative to the project
     try:
@@ -242,10 +244,11 @@ def run(database: Path, replicates: int | None = None, settings: dict[str, Any] 
             return sensitivity_table(build, settings, replicates, cost)
     finally:
         os.chdir(cwd)
-        if previous is None:
-            os.environ.pop("NETMOB_TOR_DB", None)
-        else:
-            os.environ["NETMOB_TOR_DB"] = previous
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
         for leftover in (copy, copy.with_name(copy.name + ".wal")):
             leftover.unlink(missing_ok=True)
 
