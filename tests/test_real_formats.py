@@ -29,7 +29,8 @@ SELECT = ("+int_crime__commune_rates +int_communes__controls +int_places__catego
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The fixture folder (xlsx converted) built by `dbt build --vars '{data_root: …}'` into its own DuckDB.
+    """The fixture folder built by `dbt build --vars '{data_root: …}'` into its own DuckDB, its xlsx converted
+    outside it and read through the path vars convert_xlsx gives (as `doctor --convert-xlsx OUT` prints them).
 
     Built with `district_controls: parent` (the corrected rule) so that the districts' known answer
     below is checked on the real election layout; the study rule (no controls) is checked on the warehouse.
@@ -37,11 +38,11 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     base = tmp_path_factory.mktemp("real")
     root = base / "data"
     shutil.copytree(FIXTURE, root, ignore=shutil.ignore_patterns("*.py"))
-    convert_xlsx(root)
+    converted = {name: str(path) for name, path in convert_xlsx(root, base / "converted").items()}
     db, target = base / "fx.duckdb", base / "target"
-    run = run_dbt(root, db, base, SELECT.split(), {"district_controls": "parent"})
+    run = run_dbt(root, db, base, SELECT.split(), {"district_controls": "parent", **converted})
     assert run.returncode == 0, run.stdout[-4000:]
-    return {"root": root, "db": db, "target": target / "compiled" / "netmob_tor"}
+    return {"root": root, "converted": base / "converted", "db": db, "target": target / "compiled" / "netmob_tor"}
 
 
 @pytest.fixture(scope="module")
@@ -124,12 +125,14 @@ def test_reconciliation_balances_on_the_fixture(wh: duckdb.DuckDBPyConnection) -
 # --------------------------------------------------------------------------- corruptions
 
 def rebuild_staging(built: dict[str, Path], root: Path, tmp: Path) -> duckdb.DuckDBPyConnection:
-    """The compiled staging views, quarantine and reconciliation re-run on a corrupted copy of the data root."""
+    """The compiled staging views, quarantine and reconciliation re-run on a corrupted copy of the data root
+    (and of the converted CSVs beside it, in `root`'s parent)."""
     db = tmp / "fx.duckdb"  # same catalog name as the build, so compiled relation names resolve
     con = connect(db)
     for model, folder in STAGING.items():
         sql = (built["target"] / "models" / "staging" / folder / f"{model}.sql").read_text()
-        con.execute(f"create view {model} as {sql.replace(str(built['root']), str(root))}")
+        sql = sql.replace(str(built["root"]), str(root)).replace(str(built["converted"]), str(root.parent / "converted"))
+        con.execute(f"create view {model} as {sql}")
     for model in ("int_small_inputs__quarantine", "int_small_inputs__reconciliation"):
         con.execute(f"create view {model} as {(built['target'] / 'models' / 'intermediate' / f'{model}.sql').read_text()}")
     return con
@@ -141,6 +144,7 @@ def corrupt(built: dict[str, Path], tmp_path: Path):
     def apply(edit) -> duckdb.DuckDBPyConnection:
         root = tmp_path / "data"
         shutil.copytree(built["root"], root, ignore=shutil.ignore_patterns("Dijon", "grid"))
+        shutil.copytree(built["converted"], tmp_path / "converted")
         edit(root)
         return rebuild_staging(built, root, tmp_path)
     return apply
@@ -202,7 +206,7 @@ def test_insee_wrong_encoding_is_an_error(corrupt) -> None:
 def test_insee_non_numeric_and_bad_code_are_quarantined(corrupt) -> None:
     def edit(root: Path) -> None:
         replace_in(root / "insee" / "chomage_departements.csv", "5,6", "cinq", encoding="latin-1")
-        replace_in(root / "insee" / "indicateurs_communes.csv", "21003;", "AB003;")
+        replace_in(root.parent / "converted" / "insee" / "indicateurs_communes.csv", "21003;", "AB003;")  # outside the data folder
     con = corrupt(edit)
     assert quarantined(con, "insee_department_unemployment") == [(3, "21", "non-numeric value")]
     assert quarantined(con, "insee_commune_indicators") == [(2, "AB003", "malformed commune code")]

@@ -35,13 +35,14 @@ TEX = r"$\frac$ Beta"
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The real-format fixture (xlsx converted) built whole over its two days into its own DuckDB."""
+    """The real-format fixture built whole over its two days into its own DuckDB (its xlsx converted outside it,
+    read through the path vars convert_xlsx gives)."""
     base = tmp_path_factory.mktemp("small")
     root = base / "data"
     shutil.copytree(FIXTURE, root, ignore=shutil.ignore_patterns("*.py"))
-    convert_xlsx(root)
+    converted = {name: str(path) for name, path in convert_xlsx(root, base / "converted").items()}
     db = base / "small.duckdb"
-    done = run_dbt(root, db, base, ["fqn:*"], PERIOD)
+    done = run_dbt(root, db, base, ["fqn:*"], {**PERIOD, **converted})
     assert done.returncode == 0, done.stdout[-4000:]
     return {"db": db, "manifest": base / "target" / "manifest.json"}
 
