@@ -50,6 +50,7 @@
   {%- endif -%}
   {%- set ok = var_type_ok(kind, value) -%}
   {%- if not ok -%}{{ return("var " ~ name ~ " is " ~ (value | string | tojson) ~ "; it must be " ~ words[kind]) }}{%- endif -%}
+  {%- if kind == 'number' and value is string -%}{%- set value = value | float -%}{%- endif -%}
   {%- if kind in ('integer', 'number') -%}
     {%- set said = "var " ~ name ~ " is " ~ value ~ "; it must be " -%}
     {%- if rule.get('min') is not none and value < rule.min -%}{{ return(said ~ "at least " ~ rule.min) }}{%- endif -%}
@@ -86,7 +87,10 @@
   {#- Whether `value` is of var type `kind` (the types of var_rules). -#}
   {%- if kind == 'string' -%}{{ return(value is string) }}
   {%- elif kind == 'integer' -%}{{ return(value is number and value is not sameas true and value is not sameas false and (value | int) == value and '.' not in (value | string)) }}
-  {%- elif kind == 'number' -%}{{ return(value is number and value is not sameas true and value is not sameas false) }}
+  {%- elif kind == 'number' -%}
+    {#- a number written as text reads as one (YAML reads 1e-05, without a dot, as a string) -#}
+    {{ return((value is number and value is not sameas true and value is not sameas false)
+        or (value is string and modules.re.fullmatch('[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?', value | trim) is not none)) }}
   {%- elif kind == 'boolean' -%}{{ return(value is sameas true or value is sameas false) }}
   {%- elif kind == 'date' -%}{{ return(modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', value | string) is not none and var_date_ok(value | string)) }}
   {%- elif kind == 'timezone' -%}{{ return(value is string and value in modules.pytz.all_timezones_set) }}

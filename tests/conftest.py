@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from netmob_tor.duck import connect
-from netmob_tor.paths import default_data_root, default_database, project_root
+from netmob_tor.paths import default_data_root, default_database, landing_path, project_root
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
@@ -30,6 +30,14 @@ def warehouse() -> duckdb.DuckDBPyConnection:
 
 
 @pytest.fixture(scope="session")
+def landing(warehouse: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Read-only connection to the warehouse's landing (the tile-day table and its ledger, in their own file)."""
+    con = connect(landing_path(default_database()), read_only=True)
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="session")
 def data_root() -> Path:
     """The embedded default's raw files."""
     root = default_data_root()
@@ -41,11 +49,10 @@ def data_root() -> Path:
 def run_dbt(data_root: Path, database: Path, work: Path, select: list[str], variables: dict[str, object], *extra: str) -> subprocess.CompletedProcess:
     """`dbt build` of a selection into its own database, target and log folders (not the warehouse).
 
-    String vars are passed quoted, others (lists, dicts, numbers, booleans) as JSON.
+    Every var is passed as JSON (a path holding an apostrophe included), which dbt reads as YAML.
     """
     env = {**os.environ, "NETMOB_TOR_DB": str(database), "DBT_PROFILES_DIR": str(project_root())}
-    pairs = ", ".join(f"{k}: '{v}'" if isinstance(v, str) else f"{k}: {json.dumps(v)}"
-                      for k, v in {"data_root": str(data_root), **variables}.items())
+    pairs = ", ".join(f"{k}: {json.dumps(v)}" for k, v in {"data_root": str(data_root), **variables}.items())
     cmd = [
         str(project_root() / ".venv" / "bin" / "dbt"), "--no-use-colors", "build", "--quiet", "--select", *select,
         "--exclude", "test_type:unit", "--indirect-selection", "cautious", "--target-path", str(work / "target"), "--log-path", str(work / "logs"),

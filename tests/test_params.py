@@ -101,7 +101,7 @@ RULE_CASES = [
     ("timezone", "Mars/Base", False), ("timezone", "Europe/Paris", True), ("timezone", "America/New_York", True),
     ("absent_tile_lines", "ignore", False), ("absent_tile_lines", "error", True),
     ("anomaly_rule", None, True), ("anomaly_rule", "drop_days", True), ("anomaly_rule", "drop", False),
-    ("log_floor", 1, True), ("log_floor", 0, False), ("log_floor", -1e-6, False), ("log_floor", "0.001", False),
+    ("log_floor", 1, True), ("log_floor", 0, False), ("log_floor", -1e-6, False), ("log_floor", "0.001", True), ("c_floor", "1e-05", True), ("log_floor", "1e-6x", False),
     ("tor_lag_hours", 1, True), ("tor_lag_hours", 1.5, False), ("tor_lag_hours", 24, False), ("tor_lag_hours", True, False),
     ("study_start", "2019-02-30", False), ("study_start", "2019-03-01", True), ("study_start", "16/03/2019", False),
     ("study_end", "2019-03-01", False), ("study_end", "2019-06-30", True),

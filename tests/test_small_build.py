@@ -44,17 +44,22 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     db = base / "small.duckdb"
     done = run_dbt(root, db, base, ["fqn:*"], {**PERIOD, **converted})
     assert done.returncode == 0, done.stdout[-4000:]
-    return {"db": db, "manifest": base / "target" / "manifest.json"}
+    return {"db": db, "manifest": base / "target" / "manifest.json", "root": root}
 
 
 def copy_of(small: dict[str, Path], tmp_path: Path, kind: str | None) -> Path:
-    """A private copy of the small warehouse (same file name, so its views resolve), with a data_source of `kind`."""
+    """A private copy of the small warehouse: with its own data_source as the build recorded it (`real`: the fixture
+    folder holds no generator marker), a hand-made one (`synthetic`), or none (None)."""
     db = tmp_path / small["db"].name
     shutil.copy(small["db"], db)
-    if kind:
-        con = duckdb.connect(str(db))
-        data_source_table(con, kind)
-        con.close()
+    con = duckdb.connect(str(db))
+    if kind == "real":
+        assert con.execute("select source_kind, data_root from data_source").fetchone() == ("real", str(small["root"]))
+    else:
+        con.execute("drop table data_source")
+        if kind:
+            data_source_table(con, kind)
+    con.close()
     return db
 
 
@@ -78,7 +83,7 @@ def test_analyze_reports_what_it_cannot_compute(small: dict[str, Path], tmp_path
     code = main(["analyze", "--database", str(db), "--tables-dir", str(tmp_path / "tables"), "--replicates", "10"])
     out, err = capsys.readouterr()
     assert code == 0 and "Traceback" not in err, err
-    assert out.splitlines()[0].startswith("data: real files at /mnt/netmob")
+    assert out.splitlines()[0].startswith(f"data: real files at {small['root']}")  # the build's own record
     assert ("analysis_dependent_correlation_tests: not computed: n = 3 (Williams' t, Steiger's Z and the study's t divide by "
             "n - 3: they need n >= 4 communes") in out
     assert "analysis_pca_loadings: not computed: n = 2 (the Google Trends PCA (3 components) needs n >= 4 regions" in out
@@ -99,7 +104,7 @@ def test_analyze_reports_what_it_cannot_compute(small: dict[str, Path], tmp_path
 
 def test_summary_starts_with_the_warehouse_source(small: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     for kind, first in (("synthetic", "data: synthetic data (netmob-tor generate, seed 20190316, scale 20, targets release)"),
-                        ("real", "data: real files at /mnt/netmob"), (None, NOT_RECORDED)):
+                        ("real", f"data: real files at {small['root']}"), (None, NOT_RECORDED)):
         folder = tmp_path / str(kind)
         folder.mkdir()
         assert main(["summary", "--database", str(copy_of(small, folder, kind))]) == 0
@@ -154,3 +159,14 @@ def test_report_with_hostile_names(small: dict[str, Path], tmp_path: Path) -> No
     assert f"{TEX} ({top})" in seen["text"]  # the heatmap's caption, as written
     rows = {r["Code"]: r for r in map(tooltip_rows, seen["map"]["first"]["hovered"])}
     assert rows[other]["Commune"] == HOSTILE and rows[top]["Commune"] == TEX  # pointing at them shows them as written
+
+
+def test_report_names_the_real_folder_the_warehouse_was_built_from(small: dict[str, Path], tmp_path: Path) -> None:
+    """The report of a build on the real-format fixture names that folder as its source (from the warehouse's
+    data_source, written by the build), with no synthetic caveat."""
+    db = copy_of(small, tmp_path, "real")
+    con = connect(db, read_only=True)
+    text = build_report(con, tmp_path / "report").read_text(encoding="utf-8")
+    con.close()
+    assert f"Data source: <strong id=\"data-source\">real files at {small['root']}" in text
+    assert "not real traffic" not in text

@@ -113,14 +113,14 @@ def test_traffic_reconciles_with_raw_files(warehouse: duckdb.DuckDBPyConnection,
     assert in_marts + unassigned == pytest.approx(raw_dijon_tor(data_root, skipped), rel=1e-12)
 
 
-def test_dst_file_lands_on_real_local_hours(warehouse: duckdb.DuckDBPyConnection, data_root: Path) -> None:
+def test_dst_file_lands_on_real_local_hours(landing: duckdb.DuckDBPyConnection, data_root: Path) -> None:
     """The 2019-03-31 file has 92 values: hours 0-1, then 03:00 onwards; no hour 2."""
     path = data_root / "Lyon" / "YouTube" / "20190331" / "Lyon_YouTube_20190331_DL.txt"
     raw = pd.read_csv(path, sep=" ", header=None)
     assert raw.shape[1] == 1 + 92
     first = raw.iloc[0]
     values = first.iloc[1:].to_numpy()
-    row = warehouse.execute(
+    row = landing.execute(
         "select * from int_traffic__tile_day_hours inner join int_traffic__loaded_files using (source_file) "
         "where city = 'Lyon' and service = 'YouTube' and traffic_date = date '2019-03-31' and tile_id = ?",
         [int(first.iloc[0])],

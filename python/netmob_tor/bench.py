@@ -33,9 +33,10 @@ import pandas as pd
 
 from netmob_tor import CAUTION, loaders
 from netmob_tor.analysis.run import table1_table2
-from netmob_tor.duck import connect
+from netmob_tor.duck import attach_landing, connect
+from netmob_tor.errors import UserError
 from netmob_tor.params import defaults
-from netmob_tor.paths import extension_dir, project_root
+from netmob_tor.paths import extension_dir, landing_path, project_root
 
 STUDY = defaults()  # the bench generates and builds the study's default period, services and direction
 SERVICES = STUDY.services
@@ -212,9 +213,10 @@ def dbt_build(data_root: Path, db: Path, work: Path, threads: int, project: Path
     """Build `selector` (seeds and models, no tests) into `db` (a fresh file unless fresh=False, i.e. an
     incremental run), with `variables` as extra dbt vars; wall seconds, per-node seconds, peak RSS. The
     project is parsed first, untimed, so the timed run measures the build and dbt's start-up, not a cold parse."""
-    if fresh:
-        for stale in (db, db.with_suffix(db.suffix + ".wal")):
-            stale.unlink(missing_ok=True)
+    if fresh:  # the warehouse and its landing, each with its write-ahead log
+        for stale in (db, landing_path(db)):
+            for path in (stale, stale.with_name(stale.name + ".wal")):
+                path.unlink(missing_ok=True)
     env = dbt_env(work, threads, project, db)
     common = dbt_common_args(data_root, work, threads, variables)
     dbt = Path(sys.executable).parent / "dbt"
@@ -247,6 +249,10 @@ def incremental_build(data_root: Path, work: Path, threads: int, project: Path, 
     models read only the new day's files and sum only its rows). Timed twice from the same warehouse: as a
     command-line `dbt build`, and in a session already parsed (netmob_tor.session) on a copy of it."""
     last = max(p.parent.name for p in raw_files(data_root))
+    from netmob_tor.synth.generate import is_generated
+
+    if not is_generated(data_root):  # a user's folder is only read: its day folders are never moved
+        raise UserError(f"bench moves a day's folders out and back: {data_root} is not a folder `netmob-tor generate` wrote")
     hold = work / "held_out_day"
     moved: list[tuple[Path, Path]] = []
     db = work / f"bench_s{scale}_t{threads}_incremental.duckdb"
@@ -262,10 +268,12 @@ def incremental_build(data_root: Path, work: Path, threads: int, project: Path, 
         for parked, folder in moved:
             parked.rename(folder)
     shutil.copyfile(db, session_db)
+    shutil.copyfile(landing_path(db), landing_path(session_db))
     added = dbt_build(data_root, db, work, threads, project, fresh=False, selector=NEW_DAY_SELECTOR)
     [warm] = session_builds(data_root, session_db, work, threads, project, None,
                             [{"label": "one new day", "select": [NEW_DAY_SELECTOR], "vars": {}}])
     session_db.unlink()
+    landing_path(session_db).unlink()
     return {
         "held_out_day": last,
         "selector": NEW_DAY_SELECTOR,
@@ -360,6 +368,7 @@ def warehouse_passes(db: Path, threads: int, top_tile_model_seconds: float) -> d
     """Passes 2 and 3 on the built warehouse, timed; with the top communes by cpc. Pass 2's seconds are the
     top-tile models' dbt times (TOP_TILES_SELECTOR) plus reading their result."""
     con = connect(db, read_only=True, threads=threads)
+    attach_landing(con, db)  # the kept tile-days view reads the landing
     con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
     top = con.execute(
         "select commune_code from commune_summary order by cpc_per_1000 desc nulls last, commune_code limit 10"
@@ -434,12 +443,15 @@ def measure_threads(data_root: Path, threads: int, work: Path, project: Path, sc
 
 
 def parse_type(db: Path) -> str:
-    """The type the build parsed the traffic values as (stg_netmob__traffic.v01: var traffic_value_type, resolved)."""
-    con = connect(db, read_only=True)
+    """The type the build parsed the traffic values as (var traffic_value_type, resolved): BIGINT for whole volumes
+    (landed as INTEGER or BIGINT), else DOUBLE, read from the landing's hour columns."""
+    con = connect(landing_path(db), read_only=True)
     try:
-        return con.execute("select column_type from (describe stg_netmob__traffic) where column_name = 'v01'").fetchone()[0]
+        landed = con.execute("select data_type from information_schema.columns "
+                             "where table_name = 'int_traffic__tile_day_hours' and column_name = 'h00'").fetchone()[0]
     finally:
         con.close()
+    return "DOUBLE" if landed == "DOUBLE" else "BIGINT"
 
 
 # Re-analysis: what each change rebuilds (from the tile-day and commune-day tables, never the text), as dbt

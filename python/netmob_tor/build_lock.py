@@ -46,10 +46,12 @@ class BuildLock:
         self.folder = database.parent
         self.fd: int | None = None
 
-    def acquire(self, wait: bool = True, poll_seconds: float = 0.5) -> None:
-        """Take the lock, telling once on stderr whom it waits for; raise UserError when `wait` is false and it is held."""
+    def acquire(self, wait: bool = True, poll_seconds: float = 0.5, create: bool = True) -> None:
+        """Take the lock, telling once on stderr whom it waits for; raise UserError when `wait` is false and it is held.
+        `create`: make the warehouse folder first (a build); else it must exist."""
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            if create:
+                self.folder.mkdir(parents=True, exist_ok=True)
             self.fd = os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY)
         except OSError as error:
             raise UserError(f"cannot create or open the warehouse folder {self.folder} ({error.strerror}); "
@@ -97,11 +99,14 @@ class BuildLock:
 
 
 @contextmanager
-def held(database: Path) -> Iterator[BuildLock]:
+def held(database: Path, command: str) -> Iterator[BuildLock]:
     """The warehouse's writer lock for the block (waiting for a running build): commands that store tables in the
-    warehouse take it, so that a build's swap never drops what they wrote, nor they what a build wrote."""
-    lock = BuildLock(Path(database).absolute())
-    lock.acquire(wait=True)
+    warehouse take it, so that a build's swap never drops what they wrote, nor they what a build wrote. The
+    warehouse must exist in a writable folder (one line otherwise; nothing is created)."""
+    from netmob_tor.duck import require_writable
+
+    lock = BuildLock(require_writable(database, command).absolute())
+    lock.acquire(wait=True, create=False)
     try:
         yield lock
     finally:

@@ -78,7 +78,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
     if args.source != "warehouse" and (args.from_parquet or args.schema != "main"):
         raise UserError("--from-parquet and --schema apply to the warehouse source only (not --source released)")
-    with held(Path(args.database)), open_warehouse(args.database, read_only=False, command="analyze") as con:
+    with held(Path(args.database), "analyze"), open_warehouse(args.database, read_only=False, command="analyze") as con:
         if args.from_parquet:
             from netmob_tor.spark import load_spark_marts
 
@@ -107,7 +107,7 @@ def cmd_profiles(args: argparse.Namespace) -> int:
     from netmob_tor.analysis.run import data_source_record, write_tables
     from netmob_tor.duck import open_warehouse
 
-    with held(Path(args.database)), open_warehouse(args.database, read_only=False, command="profiles") as con:
+    with held(Path(args.database), "profiles"), open_warehouse(args.database, read_only=False, command="profiles") as con:
         table = compare_profiles(con)
         write_tables(con, {"profile_comparison": table}, {"source": "analysis_* tables of each schema", "caution": CAUTION,
                                                           "data_source": data_source_record(con, "warehouse")})
@@ -122,11 +122,9 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     import time
 
     from netmob_tor.analysis import sensitivity
-    from netmob_tor.duck import require_writable
 
-    require_writable(args.database, "sensitivity")
     start = time.perf_counter()
-    with held(Path(args.database)):
+    with held(Path(args.database), "sensitivity"):
         table = sensitivity.run(Path(args.database), replicates=args.replicates)
         store_sensitivity(args, table)
     out = print_and_save(sensitivity.format_table(table), Path(args.tables_dir) / "sensitivity.txt")

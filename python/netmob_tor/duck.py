@@ -146,3 +146,12 @@ def use_schema(con: duckdb.DuckDBPyConnection, schema: str) -> None:
         raise UserError(f"schema {schema!r} is not in {database}: build it with dbt's profile_schema var first")
     con.execute(f'use "{database}"."{schema}"')
     con.execute(f"set search_path = '{database}.{schema},{database}.main'")
+
+
+def attach_landing(con: duckdb.DuckDBPyConnection, database: str | Path) -> None:
+    """Attach the warehouse's landing (its tile-day table and ledger) read-only as `landing`, for the views that read
+    it (int_traffic__kept_tile_days). Only while no build runs: the landing is the build's to write."""
+    from netmob_tor.paths import landing_path
+
+    path = landing_path(Path(database).absolute())
+    con.execute(f"attach '{str(path).replace(chr(39), chr(39) * 2)}' as landing (read_only)")

@@ -257,10 +257,27 @@ def _is_timezone(value: Any) -> bool:
     return isinstance(value, str)
 
 
+NUMBER_TEXT = r"[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?"
+"""A number written as text: YAML reads `1e-05` (no dot) as a string, and dbt pastes it into SQL as the number."""
+
+
+def _as_number(value: Any) -> float | int | None:
+    """`value` as a number: an int or float, or a string that reads as one (1e-05); else None."""
+    import re
+
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, str) and re.fullmatch(NUMBER_TEXT, value.strip()):
+        return float(value)
+    return None
+
+
 TYPE_CHECKS = {
     "string": lambda v: isinstance(v, str),
     "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "number": lambda v: _as_number(v) is not None,
     "boolean": lambda v: isinstance(v, bool),
     "date": _is_date,
     "timezone": _is_timezone,
@@ -287,8 +304,9 @@ def rule_problem(name: str, value: Any, rule: Mapping[str, Any], values: Mapping
     if not TYPE_CHECKS[kind](value):
         return f"var {name} is {value!r}; it must be {TYPE_WORDS[kind]}"
     if kind in ("integer", "number"):
-        bounds = [(rule.get("min"), lambda b: value >= b, "at least"), (rule.get("max"), lambda b: value <= b, "at most"),
-                  (rule.get("above"), lambda b: value > b, "above")]
+        number = _as_number(value)
+        bounds = [(rule.get("min"), lambda b: number >= b, "at least"), (rule.get("max"), lambda b: number <= b, "at most"),
+                  (rule.get("above"), lambda b: number > b, "above")]
         for bound, ok, word in bounds:
             if bound is not None and not ok(bound):
                 return f"var {name} is {value!r}; it must be {word} {bound}"

@@ -185,7 +185,7 @@ def validate(database: Path, summary_path: Path | None = None, bounds: StudyBoun
     from netmob_tor.build_lock import held
     from netmob_tor.duck import open_warehouse, require_tables
 
-    with held(Path(database)), open_warehouse(database, read_only=False, command="validate") as con:
+    with held(Path(database), "validate"), open_warehouse(database, read_only=False, command="validate") as con:
         require_tables(con, ("commune_summary", "commune_hour"), database)
         bounds = bounds or StudyBounds.for_parameters(study_parameters(con))
         frames = {"commune_summary": summary_frame(con), "commune_hour_completeness": hour_profile_frame(con)}
