@@ -38,8 +38,25 @@
 {%- endmacro %}
 
 
-{% macro grid_tile_set_aside_reason(rejection_reason) -%}
-  {#- The reason traffic_quarantine gives to the lines of a tile set aside from its grid file (the
-      build sets them aside as `tile not in the city grid`, since the tile is not in the crosswalk). -#}
-  'tile set aside from the city grid: ' || {{ rejection_reason }}
+{% macro grid_tiles_set_aside() %}
+  {#- One row per city and tile id set aside from its grid file (base_netmob__tiles), with the reason
+      (`; `-joined for an id on several features). Their lines are set aside by the build as `tile not
+      in the city grid`, since the tile is not in the crosswalk; traffic_quarantine and the warning
+      test assert_no_traffic_lines_set_aside name them with set_aside_line_reason(). -#}
+  select city, tile_id, string_agg(distinct rejection_reason, '; ' order by rejection_reason) as rejection_reason
+  from {{ ref('base_netmob__tiles') }}
+  where not is_kept and tile_id is not null
+  group by city, tile_id
+{% endmacro %}
+
+
+{% macro set_aside_line_reason(reason, grid_rejection) -%}
+  {#- The reason of a set-aside traffic line: `tile set aside from the city grid: <why>` for a line of a
+      tile set aside from its grid file (`grid_rejection` from grid_tiles_set_aside(), null otherwise),
+      else the build's own reason. -#}
+  case
+      when {{ reason }} = 'tile not in the city grid' and {{ grid_rejection }} is not null
+          then 'tile set aside from the city grid: ' || {{ grid_rejection }}
+      else {{ reason }}
+  end
 {%- endmacro %}

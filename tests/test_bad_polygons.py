@@ -157,7 +157,7 @@ def built(clean_root: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[st
     run = run_dbt(root, tmp / "wh.duckdb", tmp, SELECT, VARIABLES, "--exclude", "not_null_commune_summary_department_code")
     assert run.returncode == 0, run.stdout[-5000:]
     con = connect(tmp / "wh.duckdb", read_only=True)
-    yield {"con": con, "values": values, "stdout": run.stdout}
+    yield {"con": con, "values": values, "stdout": run.stdout, "root": root}
     con.close()
 
 
@@ -264,6 +264,9 @@ def test_warnings_name_the_files_features_and_tiles(built: dict[str, object]) ->
     assert f"1 tile(s) of grid/{CITY}.geojson set aside: null or empty geometry (tiles {NULL_TILE})" in out
     repaired = f"tiles {BOWTIE_IN_ALPHA}, {BOWTIE_OUTSIDE}"
     assert f"2 tile(s) of grid/{CITY}.geojson polygon repaired by ST_MakeValid ({repaired}); 1 of them outside every commune" in out
+    tor_file = f"{built['root']}/{CITY}/Tor/20190401/{CITY}_Tor_20190401_DL.txt"
+    assert f"1 line(s) set aside in {tor_file}: tile set aside from the city grid: null or empty geometry" in out
+    assert "tile not in the city grid" not in out
     assert "WARN assert_no_commune_polygon_set_aside_or_repaired" in out
     assert "(code 95X93): set aside, malformed commune code" in out
     assert "(code 95991): polygon repaired by ST_MakeValid" in out

@@ -12,11 +12,7 @@ with set_aside as (
 
 grid_set_aside as (
 
-    {#- One row per tile id set aside from a grid file (a tile id repeated in the file is one row). -#}
-    select city, tile_id, {{ distinct_string_agg('rejection_reason', "'; '") }} as rejection_reason
-    from {{ ref('base_netmob__tiles') }}
-    where not is_kept and tile_id is not null
-    group by city, tile_id
+    {{ grid_tiles_set_aside() }}
 
 ),
 
@@ -28,11 +24,7 @@ final as (
         set_aside.traffic_date,
         set_aside.tile_id,
         set_aside.source_file,
-        case
-            when set_aside.reason = 'tile not in the city grid' and grid_set_aside.tile_id is not null
-                then {{ grid_tile_set_aside_reason('grid_set_aside.rejection_reason') }}
-            else set_aside.reason
-        end as reason
+        {{ set_aside_line_reason('set_aside.reason', 'grid_set_aside.rejection_reason') }} as reason
     from set_aside
     left join grid_set_aside
         on grid_set_aside.city = set_aside.city

@@ -14,7 +14,7 @@
 with source as (
 
     select row_number() over () as feature_number, *
-    from {{ read_geo(communes_file, 'commune') }}
+    from {{ read_geo(communes_file, 'commune', f.name) }}
 
 ),
 

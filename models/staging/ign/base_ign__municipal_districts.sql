@@ -12,7 +12,7 @@
 with source as (
 
     select row_number() over () as feature_number, *
-    from {{ read_geo(districts_file, 'arrondissement_municipal') }}
+    from {{ read_geo(districts_file, 'arrondissement_municipal', d.name) }}
 
 ),
 
