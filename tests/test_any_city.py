@@ -27,7 +27,7 @@ from netmob_tor.duck import connect
 from netmob_tor.paths import seeds_dir
 
 FIXTURE = Path(__file__).parent / "fixtures" / "real"
-TRAFFIC = ["+commune_hour", "+int_communes__correction_factors", "city_tile_coverage"]
+TRAFFIC = ["+commune_hour", "+int_communes__correction_factors", "+city_tile_coverage"]
 SERVICES = ("Tor", "Web_Adult", "YouTube")
 
 
@@ -179,6 +179,14 @@ def test_all_scope_takes_every_commune_and_sums_two_grids(all_scope: duckdb.Duck
 def test_municipal_districts_replace_their_city(all_scope: duckdb.DuckDBPyConnection) -> None:
     codes = {r[0] for r in all_scope.execute("select commune_code from stg_ign__communes").fetchall()}
     assert "69381" in codes and "69123" not in codes
+
+
+def test_shapefile_rewritten_in_latin1_under_a_utf8_cpg_is_read_as_latin1(all_scope: duckdb.DuckDBPyConnection) -> None:
+    """add_extra_commune rewrites COMMUNE.shp with GDAL, which writes the .dbf in Latin-1 and leaves the fixture's
+    UTF-8 .cpg: the names are read as Latin-1 (not stored as invalid UTF-8, which stops DuckDB)."""
+    names = dict(all_scope.execute("select commune_code, commune_name from stg_ign__communes "
+                                   "where commune_code in (?, '21605')", [EXTRA_CODE]).fetchall())
+    assert names == {EXTRA_CODE: "Commune hors étude", "21605": "Sennecey-lès-Dijon"}
 
 
 # --------------------------------------------------------------------------- a tiny city outside the study

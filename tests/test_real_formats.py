@@ -21,7 +21,8 @@ PARSED = {  # base_ model (parses and flags) -> folder; its stg_ view selects th
     "base_elections__presidential_2017_communes": "elections", "base_overture__places": "overture",
     "base_gtrends__region_search_terms": "gtrends", "base_cybertipline__reports_per_country": "cybertipline",
 }
-STAGING = {"stg_ign__communes": "ign", **PARSED, **{"stg_" + m.removeprefix("base_"): f for m, f in PARSED.items()}}
+IGN = {"base_ign__communes": "ign", "base_ign__municipal_districts": "ign", "stg_ign__communes": "ign"}  # in read order
+STAGING = {**IGN, **PARSED, **{"stg_" + m.removeprefix("base_"): f for m, f in PARSED.items()}}
 SELECT = ("+int_crime__commune_rates +int_communes__controls +int_places__categorised "
           "+int_small_inputs__reconciliation stg_ign__communes stg_elections__presidential_2017_candidate_votes "
           "stg_gtrends__region_search_terms stg_cybertipline__reports_per_country")
@@ -117,7 +118,7 @@ def test_places_gtrends_cybertipline(wh: duckdb.DuckDBPyConnection) -> None:
 def test_reconciliation_balances_on_the_fixture(wh: duckdb.DuckDBPyConnection) -> None:
     rows = wh.execute("select input_name, n_read, n_kept, n_quarantined, n_excluded, is_balanced "
                       "from int_small_inputs__reconciliation").fetchall()
-    assert len(rows) == 8 and all(r[5] for r in rows)
+    assert len(rows) == 10 and all(r[5] for r in rows)
     assert {r[0]: r[4] for r in rows}["elections_presidential_2017"] == 1  # the overseas line, named reason
     assert sum(r[3] for r in rows) == 0
 

@@ -1,5 +1,6 @@
 {#- One row per quarantined record of the small inputs (SSMSI, INSEE, elections, Overture, Google
-    Trends, CyberTipline): which input, where in the file, its key and why it was not loaded. -#}
+    Trends, CyberTipline, the IGN commune and district polygons): which input, where in the file, its
+    key and why it was not loaded. -#}
 
 with ssmsi as (
 
@@ -81,6 +82,22 @@ cybertipline as (
 
 ),
 
+ign_communes as (
+
+    select 'ign_communes' as input_name, feature_number as line_number, coalesce(commune_code_raw, '?') as record_key, rejection_reason
+    from {{ ref('base_ign__communes') }}
+    where rejection_reason is not null
+
+),
+
+ign_districts as (
+
+    select 'ign_municipal_districts' as input_name, feature_number as line_number, coalesce(commune_code_raw, '?') as record_key, rejection_reason
+    from {{ ref('base_ign__municipal_districts') }}
+    where rejection_reason is not null
+
+),
+
 final as (
 
     select * from ssmsi
@@ -98,6 +115,10 @@ final as (
     select * from gtrends
     union all
     select * from cybertipline
+    union all
+    select * from ign_communes
+    union all
+    select * from ign_districts
 
 )
 

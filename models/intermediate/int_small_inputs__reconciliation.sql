@@ -41,6 +41,24 @@ counts as (
 
 ),
 
+ign_counts as (
+
+    {#- The IGN commune and district polygons (a feature is a record). -#}
+    {% for input_name, model in [('ign_communes', 'base_ign__communes'), ('ign_municipal_districts', 'base_ign__municipal_districts')] %}
+    select
+        '{{ input_name }}' as input_name,
+        count(*) as n_read,
+        count(*) filter (where is_kept) as n_kept,
+        count(*) filter (where rejection_reason is not null) as n_quarantined,
+        count(*) filter (where rejection_reason is null and not is_kept) as n_excluded,
+        null::varchar as excluded_reason,
+        count(*) filter (where is_code_repaired) as n_codes_repaired
+    from {{ ref(model) }}
+    {{ 'union all' if not loop.last }}
+    {% endfor %}
+
+),
+
 final as (
 
     select
@@ -48,7 +66,11 @@ final as (
         coalesce(quarantine.n_quarantine_rows, 0) as n_quarantine_rows,
         counts.n_read = counts.n_kept + counts.n_quarantined + counts.n_excluded
             and counts.n_quarantined = coalesce(quarantine.n_quarantine_rows, 0) as is_balanced
-    from counts
+    from (
+        select * from counts
+        union all
+        select * from ign_counts
+    ) as counts
     left join quarantine using (input_name)
 
 )

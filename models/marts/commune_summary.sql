@@ -1,6 +1,7 @@
 {#- One row per study commune of the urban areas present in the data: download totals over the
     kept hours, the hourly Web_Adult-Tor correlations, the correction factor c, the estimate cpc
-    (int_communes__estimates), how many of the commune's traffic lines were set aside, and every
+    (int_communes__estimates), how many of the commune's traffic lines were set aside, whether its
+    polygon or its tiles' polygons were repaired or set aside (int_communes__geometry_checks), and every
     per-1000 rate and control the study uses. Exploratory area-level associations only: no
     individual or causal meaning. The population of the per-1000 rates follows the
     `population_source` choice of the processing profile. -#}
@@ -18,6 +19,12 @@ with estimates as (
 line_checks as (
 
     select * from {{ ref('int_communes__traffic_line_checks') }}
+
+),
+
+geometry_checks as (
+
+    select * from {{ duckdb_computed('int_communes__geometry_checks') }}
 
 ),
 
@@ -42,6 +49,10 @@ final as (
         coalesce(line_checks.share_lines_set_aside, 0) as share_lines_set_aside,
         line_checks.set_aside_reasons,
         line_checks.commune_code is not null as has_set_aside_lines,
+        coalesce(geometry_checks.is_commune_geom_repaired, false) as is_commune_geom_repaired,
+        coalesce(geometry_checks.n_tiles_geom_repaired, 0) as n_tiles_geom_repaired,
+        coalesce(geometry_checks.n_commune_polygons_set_aside, 0) as n_commune_polygons_set_aside,
+        geometry_checks.commune_polygons_set_aside_reasons,
         {% for column in rates -%}
         estimates.{{ column }},
         {% endfor -%}
@@ -50,6 +61,7 @@ final as (
         {{ processing_profile_columns() }}
     from estimates
     left join line_checks using (commune_code)
+    left join geometry_checks using (commune_code)
     left join crime using (commune_code)
     left join controls using (commune_code)
 

@@ -1,65 +1,56 @@
 {#- One row per commune polygon (municipal districts of Paris, Lyon and Marseille in place of their
-    city, as the study treats them): the file's properties renamed (their names are vars
-    `commune_fields` and `district_fields`, ADMIN-EXPRESS by default), geometry in WGS84. -#}
+    city, as the study treats them): the kept features of base_ign__communes and
+    base_ign__municipal_districts (a district takes its city's EPCI), geometry in WGS84, a polygon
+    repaired by ST_MakeValid flagged. The features set aside are listed in
+    int_small_inputs__quarantine. -#}
 
-{%- set communes_file = source_path('ign', 'communes') -%}
-{%- set districts_file = source_path('ign', 'municipal_districts', required=false) -%}
-{%- set f = var('commune_fields') -%}
-{%- set d = var('district_fields') %}
+with communes as (
 
-with communes_layer as (
-
-    select * from {{ read_geo(communes_file, 'commune') }}
+    select * from {{ ref('base_ign__communes') }}
+    where is_kept
 
 ),
 
-{% if districts_file %}
-districts_layer as (
+districts as (
 
-    select * from {{ read_geo(districts_file, 'arrondissement_municipal') }}
+    select * from {{ ref('base_ign__municipal_districts') }}
+    where is_kept
 
 ),
-{% endif %}
 
 commune_rows as (
 
     select
-        {{ commune_code(f.code) }} as commune_code,
-        {{ f.name }}::varchar as commune_name,
-        {%- if f.department %}
-        {{ department_code(f.department ~ '::varchar') }} as department_code,
-        {%- else %}
-        left({{ commune_code(f.code) }}, 2) as department_code,
-        {%- endif %}
-        {{ (f.epci ~ '::varchar') if f.epci else 'null::varchar' }} as epci_code,
-        {{ f.population }}::bigint as population,
+        commune_code,
+        commune_name,
+        department_code,
+        epci_code,
+        population,
         false as is_municipal_district,
         null::varchar as parent_commune_code,
-        length(trim({{ f.code }}::varchar)) < 5 as is_code_repaired,
-        {{ to_wgs84('geom') }} as commune_geom
-    from communes_layer
+        is_code_repaired,
+        commune_geom,
+        is_geom_repaired
+    from communes
 
 ),
 
 district_rows as (
 
-    {% if districts_file %}
     select
-        {{ commune_code('districts_layer.' ~ d.code) }} as commune_code,
-        districts_layer.{{ d.name }}::varchar as commune_name,
-        left({{ commune_code('districts_layer.' ~ d.code) }}, 2) as department_code,
-        commune_rows.epci_code,
-        districts_layer.{{ d.population }}::bigint as population,
+        districts.commune_code,
+        districts.commune_name,
+        left(districts.commune_code, 2) as department_code,
+        communes.epci_code,
+        districts.population,
         true as is_municipal_district,
-        {{ commune_code('districts_layer.' ~ d.parent) }} as parent_commune_code,
-        length(trim(districts_layer.{{ d.code }}::varchar)) < 5 as is_code_repaired,
-        {{ to_wgs84('districts_layer.geom') }} as commune_geom
-    from districts_layer
-    left join commune_rows
-        on commune_rows.commune_code = {{ commune_code('districts_layer.' ~ d.parent) }}
-    {% else %}
-    select * from commune_rows where false
-    {% endif %}
+        districts.parent_commune_code,
+        districts.is_code_repaired,
+        districts.commune_geom,
+        districts.is_geom_repaired
+    from districts
+    left join communes
+        on communes.commune_code = districts.parent_commune_code
 
 ),
 

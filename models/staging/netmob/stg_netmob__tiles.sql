@@ -1,40 +1,24 @@
 {{ config(materialized="table") }}
-{#- One row per city and tile: the tile polygon (WGS84) and its centroid. -#}
+{#- One row per city and tile of the grids: the kept features of base_netmob__tiles (a polygon
+    repaired by ST_MakeValid flagged), with the polygon's centroid, the point that places the tile
+    in a commune. The features set aside are listed there with their reason. -#}
 
-with source as (
+with base as (
 
-    select *
-    from read_json(
-        [{{ source_globs('netmob', 'tiles') | join(', ') }}],
-        filename=true, format='auto', maximum_object_size=268435456,
-        columns=struct_pack(features := 'STRUCT(properties STRUCT(tile_id BIGINT), geometry JSON)[]')
-    )
-
-),
-
-features as (
-
-    select
-        regexp_extract(replace(filename, '\', '/'), '([^/]+)\.geojson$', 1) as city,
-        unnest(features) as feature
-    from source
-
-),
-
-typed as (
-
-    select
-        city,
-        feature.properties.tile_id::bigint as tile_id,
-        ST_GeomFromGeoJSON(feature.geometry) as tile_geom
-    from features
+    select * from {{ ref('base_netmob__tiles') }}
+    where is_kept
 
 ),
 
 final as (
 
-    select *, ST_Centroid(tile_geom) as centroid_geom
-    from typed
+    select
+        city,
+        tile_id,
+        tile_geom,
+        ST_Centroid(tile_geom) as centroid_geom,
+        is_geom_repaired
+    from base
 
 )
 
