@@ -539,6 +539,8 @@ def check_traffic(root: Path, days: list[dt.date], sample: bool = True, study: S
 TRAFFIC_CHECKS = (
     "+int_traffic__set_aside_lines", "assert_no_missing_traffic_days", "assert_no_tile_repeated_in_a_file",
     "assert_every_grid_tile_in_every_file", "assert_no_traffic_lines_set_aside", "assert_every_city_has_grid_and_traffic",
+    "assert_no_grid_tile_set_aside_or_repaired", "assert_no_commune_polygon_set_aside_or_repaired",
+    "assert_every_study_commune_has_a_polygon",
 )
 # What each guarding test means for the data folder: (input label, status); warnings do not stop a build.
 TEST_FINDINGS = {
@@ -547,6 +549,9 @@ TEST_FINDINGS = {
     "assert_every_grid_tile_in_every_file": ("traffic lines", "warning"),
     "assert_no_traffic_lines_set_aside": ("traffic lines", "warning"),
     "assert_every_city_has_grid_and_traffic": ("grid", "missing"),
+    "assert_no_grid_tile_set_aside_or_repaired": ("grid", "warning"),
+    "assert_no_commune_polygon_set_aside_or_repaired": ("communes", "warning"),
+    "assert_every_study_commune_has_a_polygon": ("communes", "malformed"),
 }
 # Inputs without which the build's traffic models cannot run at all (the crosswalk needs the communes;
 # the build stops at compile time on a path outside the traffic layout).
@@ -592,6 +597,12 @@ def failure_fix(test: str, status: str, root: Path) -> str:
     if test == "assert_every_city_has_grid_and_traffic":
         return (f"copy the city's missing grid file (grid/<City>.geojson) or traffic folders from the NetMob distribution "
                 f"into {root}/, or move the city's other files out of the data folder (the project never moves or deletes your files)")
+    if test == "assert_no_grid_tile_set_aside_or_repaired":
+        return ("replace grid/<City>.geojson with the NetMob original; meanwhile the build repairs or sets aside these tiles "
+                "and counts them in city_tile_coverage")
+    if test in ("assert_no_commune_polygon_set_aside_or_repaired", "assert_every_study_commune_has_a_polygon"):
+        return ("mend the named feature of the commune file (its geometry or code), or use another release of it; "
+                "meanwhile the build repairs or sets it aside and flags the commune in commune_summary")
     return LINE_FIX if status != "warning" else SET_ASIDE_FIX
 
 
@@ -599,6 +610,9 @@ def stop_finding(detail: str, stdout: str) -> Finding:
     """The finding for a build that stops before its tests (a compile or DuckDB error), with the fix for its cause."""
     if "unexpected path in the traffic layout" in stdout:
         return Finding("traffic layout", "malformed", f"the build stops: {detail}", LAYOUT_FIX)
+    if "holds no tiles" in stdout:
+        return Finding("grid", "malformed", f"the build stops: {detail}",
+                       "copy the city's grid file from the NetMob distribution over the empty one")
     if "empty traffic file (0 bytes)" in stdout:
         return Finding("traffic lines", "malformed", f"the build stops: {detail}",
                        f"replace it with the day's file from the NetMob distribution, or {LAYOUT_FIX}")
