@@ -35,7 +35,7 @@ BENCH_WORK ?= benchmarks/data
 .PHONY: demo test lint lint-fix setup setup-spark test-spark data build analyze chromium bench bench-spark clean
 
 demo: analyze
-	$(BIN)/netmob-tor report --data-root $(DATA_ROOT)
+	$(BIN)/netmob-tor report
 	$(BIN)/netmob-tor summary
 
 analyze: build

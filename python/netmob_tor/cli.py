@@ -159,9 +159,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     from netmob_tor.paths import project_root
     from netmob_tor.report import build_report
 
-    if args.data_root is not None:
-        print("netmob-tor report: --data-root is no longer used (the data source is read from the warehouse); drop it",
-              file=sys.stderr)
     database, out = Path(args.database).resolve(), Path(args.out).resolve()
     with open_warehouse(database) as con:
         os.chdir(project_root())  # staging views read the raw files by paths relative to the project
@@ -267,7 +264,6 @@ def add_study_commands(sub: argparse._SubParsersAction) -> None:
     rep = command(sub, "report", "write the static study report (report/index.html)")
     rep.add_argument("--database", default=str(default_database()), help="the warehouse (DuckDB file)")
     rep.add_argument("--out", default="report", help="output folder")
-    rep.add_argument("--data-root", default=None, help=argparse.SUPPRESS)  # no longer used: the source is the warehouse's
     rep.set_defaults(func=cmd_report)
 
 
