@@ -7,6 +7,7 @@ Read commands never create a warehouse; a read-only warehouse folder is named as
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import hashlib
 import os
@@ -207,3 +208,38 @@ def test_set_aside_line_names_the_communes() -> None:
     many = "; ".join(f"C{i} (2100{i}, 3 lines: negative traffic value)" for i in range(12))
     text = set_aside_line(12, many)
     assert text.startswith("data quality: 12 communes") and "C9 (21009" in text and "C10" not in text and text.endswith("; ...")
+
+
+def subcommands() -> list[str]:
+    """Every subcommand, from the parser itself."""
+    from netmob_tor.cli import build_parser
+
+    action = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return sorted(action.choices)
+
+
+@pytest.mark.parametrize("name", subcommands())
+def test_help_describes_every_option_once(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """`netmob-tor <command> --help`: every option has a description, a default shown once and never `None`,
+    required options marked."""
+    import re
+
+    try:
+        code = main([name, "--help"])
+    except SystemExit as done:
+        code = done.code
+    assert code in (0, None)
+    text = capsys.readouterr().out
+    assert "(default: None)" not in text and "Traceback" not in text
+    entries: list[list[str]] = []
+    for line in text.split("options:", 1)[-1].splitlines() if "options:" in text else []:
+        if re.match(r"^  -", line):
+            entries.append([line])
+        elif entries and line.startswith("   "):
+            entries[-1].append(line)
+    for entry in entries:
+        first = re.match(r"^  (-\S.*?)(?:\s{2,}(.*))?$", entry[0])
+        described = " ".join([first.group(2) or "", *[line.strip() for line in entry[1:]]]).strip()
+        assert described, f"{name}: option without a description: {entry[0].strip()}"
+        assert described.count("default") <= 1 or "(default" not in described, f"{name}: {described}"
+        assert described.count("(default:") <= 1, f"{name}: default shown twice: {described}"

@@ -10,6 +10,7 @@ import duckdb
 
 from netmob_tor import CAUTION
 from netmob_tor.build_lock import held
+from netmob_tor.cli_help import HelpFormatter
 from netmob_tor.errors import UserError
 from netmob_tor.paths import default_data_root, default_database
 
@@ -57,7 +58,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
     """Print where the warehouse is and a few headline figures of the marts."""
     from netmob_tor.summary import headline
 
-    print(headline(Path(args.database)))
+    print(headline(Path(args.database), Path(args.report)))
     return 0
 
 
@@ -197,7 +198,7 @@ def run_delegated(name: str, argv: list[str]) -> int:
 def command(sub: argparse._SubParsersAction, name: str, text: str) -> argparse.ArgumentParser:
     """A subcommand whose --help gives `text` as its description and shows every default."""
     return sub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".",
-                          formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                          formatter_class=HelpFormatter)
 
 
 def add_data_commands(sub: argparse._SubParsersAction) -> None:
@@ -269,7 +270,8 @@ def add_study_commands(sub: argparse._SubParsersAction) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
-    parser = argparse.ArgumentParser(prog="netmob-tor", description=__doc__ + " " + CAUTION + " Add --debug anywhere for tracebacks.")
+    parser = argparse.ArgumentParser(prog="netmob-tor", description=__doc__ + " " + CAUTION + " Add --debug anywhere for tracebacks.",
+                                     formatter_class=HelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     add_data_commands(sub)
     add_study_commands(sub)
@@ -277,6 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_parser(name, help=f"{help_text} (see netmob-tor {name} --help)", add_help=False)
     summ = command(sub, "summary", "headline figures of the built warehouse")
     summ.add_argument("--database", default=str(default_database()), help="the warehouse (DuckDB file)")
+    summ.add_argument("--report", default="report/index.html", help="the report page `netmob-tor report` wrote")
     summ.set_defaults(func=cmd_summary)
     return parser
 

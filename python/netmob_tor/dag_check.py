@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from netmob_tor.cli_help import HelpFormatter
 from netmob_tor.paths import project_root
 
 Manifest = Mapping[str, Any]
@@ -316,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     """Check the parsed project and the package; print violations and a summary; 1 when any rule is broken."""
     parser = argparse.ArgumentParser(
         prog="python -m netmob_tor.dag_check", description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     root = project_root()
     parser.add_argument("--manifest", type=Path, default=root / "target" / "manifest.json", help="dbt manifest (run `dbt parse` first)")

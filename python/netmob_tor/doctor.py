@@ -26,6 +26,7 @@ from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 from netmob_tor import CAUTION
+from netmob_tor.cli_help import HelpFormatter
 from netmob_tor.errors import UserError
 from netmob_tor.inputs import COMMUNES_SOURCES, describe, find_input, layout
 from netmob_tor.inputs import communes_source as communes_source_var
@@ -790,7 +791,7 @@ def doctor_vars(root: Path, given: str | None, communes_source: str | None) -> d
 def main_doctor(argv: list[str] | None = None) -> int:
     """CLI: print every finding; exit 1 when an input is missing or malformed."""
     parser = argparse.ArgumentParser(prog="netmob-tor doctor", description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                                     formatter_class=HelpFormatter)
     parser.add_argument("--data-root", required=True, help="the folder dbt reads (var data_root); doctor only reads it")
     parser.add_argument("--days", help="YYYY-MM-DD:YYYY-MM-DD expected traffic days (default: the study period of the vars, "
                                        "77 days under dbt_project.yml's)")

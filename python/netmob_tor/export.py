@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from netmob_tor import CAUTION
+from netmob_tor.cli_help import HelpFormatter
 from netmob_tor.duck import open_warehouse, require_tables
 from netmob_tor.errors import UserError
 from netmob_tor.params import (
@@ -232,7 +233,7 @@ def write_parquet(con: duckdb.DuckDBPyConnection, out: Path, manifest: Path) -> 
 def main_export(argv: Sequence[str] | None = None) -> int:
     """`netmob-tor export`: the release layout (--release DIR) and/or every mart as Parquet (--parquet DIR)."""
     parser = argparse.ArgumentParser(prog="netmob-tor export", description=__doc__.split("\n\n")[0] + " " + CAUTION,
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                                     formatter_class=HelpFormatter)
     parser.add_argument("--release", type=Path, help="write cpc_com.csv, its data dictionary and diff summary here")
     parser.add_argument("--parquet", type=Path, help="write every mart here as Parquet with its dbt descriptions")
     parser.add_argument("--source", choices=["warehouse", "released"], default="warehouse",

@@ -25,6 +25,7 @@ import duckdb
 import yaml
 
 from netmob_tor import CAUTION
+from netmob_tor.cli_help import HelpFormatter
 from netmob_tor.duck import connect
 from netmob_tor.loaders import COMMUNE_BOUNDARIES, COMMUNE_HOUR, COMMUNE_POI, COMMUNE_SUMMARY, SEARCH_TRENDS
 from netmob_tor.params import STUDY_PARAMETERS_TABLE, study_parameters
@@ -155,7 +156,7 @@ def main_export_inputs(argv: Sequence[str] | None = None) -> int:
         prog="netmob-tor export-duckdb-inputs",
         description="Write what only DuckDB builds (source duckdb_exports: the tile -> commune crosswalk, commune attributes, "
                     "crime rates, controls) as Parquet for the Spark target. " + CAUTION,
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--database", default=str(default_database()), help="the DuckDB warehouse that built those models")
     parser.add_argument("--out", default=None, help="output folder (default: var duckdb_exports_dir)")

@@ -19,6 +19,7 @@ import duckdb
 import pandas as pd
 
 from netmob_tor import CAUTION
+from netmob_tor.cli_help import HelpFormatter
 from netmob_tor.params import StudyParameters, defaults, study_parameters, sv_mean_column
 from netmob_tor.paths import default_database
 
@@ -199,8 +200,8 @@ def validate(database: Path, summary_path: Path | None = None, bounds: StudyBoun
 def main_validate(argv: list[str] | None = None) -> int:
     """CLI: validate, print the summary, exit 1 when an expectation fails."""
     parser = argparse.ArgumentParser(prog="netmob-tor validate", description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--database", default=str(default_database()))
+                                     formatter_class=HelpFormatter)
+    parser.add_argument("--database", default=str(default_database()), help="the warehouse (DuckDB file) whose marts are checked")
     parser.add_argument("--summary", help="markdown summary path (default: validation_summary.md beside the database)")
     args = parser.parse_args(argv)
     database = Path(args.database)
