@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from netmob_tor import dag_check
+from netmob_tor.paths import project_root
 
 PROJECT = "netmob_tor"
+PROJECT_EXCEPTIONS = dag_check.load_allowances(project_root() / dag_check.EXCEPTIONS_FILE)
 
 
 def model(name: str, folder: str, *parents: str, description: str = "A model.", columns: dict | None = None,
@@ -252,13 +254,13 @@ def f():
 
 def test_python_rule_skips_the_modules_that_inspect_the_pipeline(tmp_path: Path):
     package = tmp_path / "python" / "netmob_tor"
-    for relative in ("bench.py", "doctor.py", "dag_check.py", "synth/traffic.py", "report/data.py", "summary.py"):
+    for relative in ("bench.py", "doctor.py", "synth/traffic.py", "report/data.py", "summary.py"):
         (package / relative).parent.mkdir(parents=True, exist_ok=True)
         (package / relative).write_text('Q = "select * from int_tiles__top_traffic"\n', encoding="utf-8")
     (package / "analysis.py").write_text('Q = "select * from commune_summary"\n', encoding="utf-8")
     found = list(dag_check.check_python_reads_marts(package, tmp_path))
-    assert len(found) == 6  # before the allow-list, every module naming an inner model
-    python_allowances = [a for a in dag_check.ALLOWED if a.rule == "python_reads_marts"]
+    assert len(found) == 5  # before the allow-list, every module naming an inner model
+    python_allowances = [a for a in PROJECT_EXCEPTIONS if a.rule == "python_reads_marts"]
     assert [str(v) for v in dag_check.apply_allow_list(found, python_allowances)] == [
         f"python_reads_marts: python/netmob_tor/{name}:1 -> int_tiles__top_traffic (Python reads marts, never staging or intermediate models)"
         for name in ("report/data.py", "summary.py")
@@ -272,20 +274,26 @@ def test_summary_has_one_line_per_rule():
     assert "mart_flow: 2 violations" in lines and "naming: 1 violation" in lines and "grain_test: ok" in lines
 
 
-def test_main_exits_1_on_a_violation_and_0_on_a_clean_project(tmp_path: Path, capsys, monkeypatch):
-    monkeypatch.setattr(dag_check, "ALLOWED", ())  # the project's exceptions name models these manifests lack
+def no_exceptions(tmp_path: Path) -> list[str]:
+    """The --exceptions option of an empty allow-list (the project's names models these manifests lack)."""
+    path = tmp_path / "exceptions.yml"
+    path.write_text("exceptions: []\n", encoding="utf-8")
+    return ["--exceptions", str(path)]
+
+
+def test_main_exits_1_on_a_violation_and_0_on_a_clean_project(tmp_path: Path, capsys):
     package = tmp_path / "pkg"
     package.mkdir()
     (package / "run.py").write_text('Q = "select * from commune_summary"\n', encoding="utf-8")
     clean = tmp_path / "clean.json"
     clean.write_text(json.dumps(manifest(*clean_dag())), encoding="utf-8")
-    assert dag_check.main(["--manifest", str(clean), "--package", str(package)]) == 0
+    assert dag_check.main(["--manifest", str(clean), "--package", str(package), *no_exceptions(tmp_path)]) == 0
     assert "mart_flow: ok" in capsys.readouterr().out
 
     broken = clean_dag() + [model("heatmap", "marts", mid("commune_summary"))]
     dirty = tmp_path / "dirty.json"
     dirty.write_text(json.dumps(manifest(*broken)), encoding="utf-8")
-    assert dag_check.main(["--manifest", str(dirty), "--package", str(package)]) == 1
+    assert dag_check.main(["--manifest", str(dirty), "--package", str(package), *no_exceptions(tmp_path)]) == 1
     out = capsys.readouterr().out
     assert "mart_flow: heatmap -> commune_summary (" in out and "mart_flow: 1 violation" in out
 
@@ -457,7 +465,7 @@ def test_an_allowance_that_matches_nothing_is_reported():
     used = dag_check.Allowance("root_models", "study_parameters", "*", "built from vars")
     stale = dag_check.Allowance("too_many_joins", "int_communes__estimates", "*", "split since")
     assert [str(x) for x in dag_check.apply_allow_list([v], (used, stale))] == [
-        "allow_list: int_communes__estimates -> too_many_joins * (the exception matches no violation: remove it from ALLOWED)"
+        "allow_list: int_communes__estimates -> too_many_joins * (the exception matches no violation: remove it from the allow-list)"
     ]
 
 
@@ -468,9 +476,35 @@ def test_an_allowance_covers_only_its_rule_model_and_dependency():
     assert not narrow.matches(v) and not other_rule.matches(v)
 
 
-def test_every_project_exception_names_a_rule_and_its_reason():
-    assert dag_check.ALLOWED
-    for allowance in dag_check.ALLOWED:
-        assert allowance.rule in dag_check.RULES and allowance.rule != "allow_list"
+def test_every_project_exception_gives_its_reason():
+    assert PROJECT_EXCEPTIONS
+    for allowance in PROJECT_EXCEPTIONS:
         assert len(allowance.reason.split()) >= 5, allowance
-    assert not any(a.rule == "too_many_joins" and a.model == "int_communes__estimates" for a in dag_check.ALLOWED)
+    assert not any(a.rule == "too_many_joins" and a.model == "int_communes__estimates" for a in PROJECT_EXCEPTIONS)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("exceptions:\n  - {rule: root_models, model: x, dependency: '*'}\n", "exception 1: give exactly rule, model, dependency, reason"),
+        ("exceptions:\n  - {rule: root_models, model: x, dependency: '*', reason: ' '}\n", "none empty"),
+        ("exceptions:\n  - {rule: root_model, model: x, dependency: '*', reason: r}\n", "exception 1: unknown rule 'root_model'"),
+        ("exceptions:\n  - {rule: allow_list, model: x, dependency: '*', reason: r}\n", "unknown rule 'allow_list'"),
+    ],
+)
+def test_a_malformed_exception_is_named(tmp_path: Path, capsys, text: str, message: str):
+    path = tmp_path / "exceptions.yml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError, match=message):
+        dag_check.load_allowances(path)
+    clean = tmp_path / "clean.json"
+    clean.write_text(json.dumps(manifest(*clean_dag())), encoding="utf-8")
+    assert dag_check.main(["--manifest", str(clean), "--package", str(tmp_path), "--exceptions", str(path)]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_the_allow_list_file_is_read_as_written(tmp_path: Path):
+    path = tmp_path / "exceptions.yml"
+    path.write_text("# why\nexceptions:\n  - rule: root_models\n    model: study_*\n    dependency: no parent\n"
+                    "    reason: >-\n      built from\n      vars\n", encoding="utf-8")
+    assert dag_check.load_allowances(path) == (dag_check.Allowance("root_models", "study_*", "no parent", "built from vars"),)

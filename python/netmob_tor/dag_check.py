@@ -9,8 +9,9 @@ Besides the house rules, five of dbt-project-evaluator 1.3's DAG and governance 
 multiple_sources_joined (a node reading two or more sources), too_many_joins (a model with 7 or more direct
 parents), rejoining_of_upstream_concepts (A is a parent of C and of B, B is a parent of C and C is B's only
 child), root_models (a model with no parent) and exposures_dependent_on_private_models (an exposure reading
-anything but a model with `access: public`). The project's deliberate exceptions are in ALLOWED, each with
-its reason; an entry that matches nothing is itself reported (rule allow_list), so the list cannot go stale.
+anything but a model with `access: public`). The project's deliberate exceptions are in one allow-list,
+dag_check_exceptions.yml, each with its reason; an entry that matches nothing is itself reported (rule
+allow_list), so the list cannot go stale.
 
 Layers, from a model's folder and name prefix:
   base          models/staging/<source>/base_<source>__<entity>: parses and rejects; reads sources only.
@@ -59,6 +60,7 @@ STAGING_NAME = re.compile(r"^(?P<prefix>stg|base)_(?P<source>[a-z0-9]+(?:_[a-z0-
 INTERMEDIATE_NAME = re.compile(r"^int_[a-z0-9]+(?:_[a-z0-9]+)*__[a-z0-9]+(?:_[a-z0-9]+)*$")
 PIPELINE_NAME = re.compile(r"\b(?:stg|base|int)_[a-z0-9_]+__[a-z0-9_]+\b")
 TOO_MANY_JOINS = 7  # dbt-project-evaluator's too_many_joins_threshold
+EXCEPTIONS_FILE = "dag_check_exceptions.yml"  # the allow-list, in the project's root
 # What the DAG rules see: dbt-project-evaluator's graph resources (tests, analyses and operations are not in the DAG).
 DAG_TYPES = ("model", "seed", "snapshot", "source", "exposure", "metric")
 
@@ -92,35 +94,21 @@ class Allowance:
                 and fnmatchcase(violation.dependency, self.dependency))
 
 
-# The one home of the project's exceptions to the rules, each with its reason.
-ALLOWED: tuple[Allowance, ...] = (
-    Allowance("rejoining_of_upstream_concepts", "int_small_inputs__reconciliation", "base_* via int_small_inputs__quarantine",
-              "the reconciliation proves rows read = kept + quarantined: it counts each base_ model's rows and "
-              "the quarantine's, so it reads both the base_ models and the quarantine built from them"),
-    Allowance("too_many_joins", "int_small_inputs__reconciliation", "*",
-              "one parent per small input (each base_ model) and the quarantine: the reconciliation is over every input"),
-    Allowance("too_many_joins", "int_small_inputs__quarantine", "*",
-              "the quarantine unions the rejected rows of every small input's base_ model, one parent per input, "
-              "so that no consumer can forget one"),
-    Allowance("rejoining_of_upstream_concepts", "int_traffic__tile_day_hours", "base_netmob__traffic_files via stg_netmob__traffic",
-              "stg_netmob__traffic is the ephemeral reader of the raw text (only staging reads sources); both it and "
-              "this model run the file scan base_netmob__traffic_files at compile time (`-- depends_on`) to list the "
-              "files to read, so both must be built after it"),
-    Allowance("rejoining_of_upstream_concepts", "int_traffic__set_aside_lines", "int_traffic__commune_day_hours via int_traffic__absent_tile_lines",
-              "int_traffic__absent_tile_lines is incremental by file (its tile-by-tile match runs on new files only); "
-              "folded into this view, every build would match every file again"),
-    Allowance("rejoining_of_upstream_concepts", "city_tile_coverage", "int_tiles__communes via int_tiles__in_set_aside_communes",
-              "int_tiles__in_set_aside_communes reads the set-aside polygons of the base_ign models, which a mart "
-              "may not read (mart_flow), so it cannot be a CTE of the mart"),
-    Allowance("python_reads_marts", "python/netmob_tor/bench*", "*",
-              "the benchmarks time and compare the pipeline's inner models"),
-    Allowance("python_reads_marts", "python/netmob_tor/doctor.py:*", "*",
-              "doctor runs the build's own staging models and tests on a scratch database and names what they stop on"),
-    Allowance("python_reads_marts", "python/netmob_tor/dag_check.py:*", "*",
-              "the DAG check names the models of its allow-list"),
-    Allowance("python_reads_marts", "python/netmob_tor/synth/*", "*",
-              "the synthetic-data generator names the models whose checks its faults are meant to trip"),
-)
+def load_allowances(path: Path) -> tuple[Allowance, ...]:
+    """The project's exceptions (dag_check_exceptions.yml: `exceptions`, a list of rule, model, dependency and
+    reason); a malformed entry is a ValueError naming it."""
+    import yaml
+
+    entries = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("exceptions") or []
+    found = []
+    for number, entry in enumerate(entries, 1):
+        fields = ("rule", "model", "dependency", "reason")
+        if not isinstance(entry, dict) or sorted(entry) != sorted(fields) or not all(str(entry[f]).strip() for f in fields):
+            raise ValueError(f"exception {number}: give exactly {', '.join(fields)}, none empty")
+        if entry["rule"] not in RULES or entry["rule"] == "allow_list":
+            raise ValueError(f"exception {number}: unknown rule {entry['rule']!r}")
+        found.append(Allowance(*(str(entry[f]).strip() for f in fields)))
+    return tuple(found)
 
 
 def layer(node: Mapping[str, Any]) -> str:
@@ -367,7 +355,7 @@ def pipeline_names_in_source(text: str) -> list[tuple[int, str]]:
 
 def check_python_reads_marts(package_dir: Path, root: Path | None = None) -> Iterator[Violation]:
     """Python reads marts only: no stg_/base_/int_ name in a string (the modules that inspect the pipeline
-    are in ALLOWED)."""
+    are in the allow-list)."""
     root = root or package_dir.parent.parent
     for path in sorted(package_dir.rglob("*.py")):
         shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
@@ -449,7 +437,7 @@ def check_exposures_dependent_on_private_models(manifest: Manifest) -> Iterator[
 
 # --------------------------------------------------------------------------- the allow-list
 
-def apply_allow_list(found: Iterable[Violation], allowed: Iterable[Allowance] = ALLOWED) -> list[Violation]:
+def apply_allow_list(found: Iterable[Violation], allowed: Iterable[Allowance]) -> list[Violation]:
     """The violations no allowance covers, then one allow_list violation per allowance that covers none
     (a fixed exception must leave the list)."""
     allowed = list(allowed)
@@ -461,7 +449,7 @@ def apply_allow_list(found: Iterable[Violation], allowed: Iterable[Allowance] = 
         if not covering:
             kept.append(violation)
     stale = [
-        Violation("allow_list", a.model, f"{a.rule} {a.dependency}", "the exception matches no violation: remove it from ALLOWED")
+        Violation("allow_list", a.model, f"{a.rule} {a.dependency}", "the exception matches no violation: remove it from the allow-list")
         for i, a in enumerate(allowed) if i not in used
     ]
     return kept + stale
@@ -494,6 +482,7 @@ def main(argv: list[str] | None = None) -> int:
     root = project_root()
     parser.add_argument("--manifest", type=Path, default=root / "target" / "manifest.json", help="dbt manifest (run `dbt parse` first)")
     parser.add_argument("--package", type=Path, default=root / "python" / "netmob_tor", help="Python package scanned for model names")
+    parser.add_argument("--exceptions", type=Path, default=root / EXCEPTIONS_FILE, help="the project's allow-list")
     args = parser.parse_args(argv)
     if not args.manifest.exists():
         print(f"dag_check: {args.manifest} not found: run `dbt parse` first", file=sys.stderr)
@@ -504,7 +493,12 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as err:
         print(f"dag_check: {args.manifest}: {err}", file=sys.stderr)
         return 2
-    violations = apply_allow_list(found, ALLOWED)
+    try:
+        allowed = load_allowances(args.exceptions)
+    except (OSError, ValueError) as err:
+        print(f"dag_check: {args.exceptions}: {err}", file=sys.stderr)
+        return 2
+    violations = apply_allow_list(found, allowed)
     for violation in violations:
         print(violation)
     if violations:
