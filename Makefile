@@ -50,8 +50,10 @@ test: lint build chromium
 	$(BIN)/netmob-tor validate
 	$(BIN)/python -m pytest -q
 
-# House style that checks itself: SQL (.sqlfluff), Python ([tool.ruff] in pyproject.toml) and the
-# DAG's layers (netmob_tor.dag_check on dbt's manifest: flow, naming, grain tests, descriptions).
+# House style that checks itself: SQL (.sqlfluff), Python ([tool.ruff] in pyproject.toml), the
+# DAG's layers (netmob_tor.dag_check on dbt's manifest: flow, naming, grain tests, descriptions and
+# dbt-project-evaluator's DAG rules, the project's own nodes only) and no import cycle in the package
+# (netmob_tor.import_graph).
 # Needs no data and no warehouse. `make lint-fix` applies the automatic fixes; `make lint` then lists
 # what is left to fix by hand.
 SQL_PATHS := models macros tests/dbt analyses
@@ -60,6 +62,7 @@ PY_PATHS := python tests
 lint: $(STAMP)
 	$(BIN)/sqlfluff lint $(SQL_PATHS)
 	$(BIN)/ruff check $(PY_PATHS)
+	$(BIN)/python -m netmob_tor.import_graph
 	$(DBT) parse --quiet
 	$(BIN)/python -m netmob_tor.dag_check
 

