@@ -32,19 +32,30 @@ VARS ?=
 DBT_VARS := --store-failures --vars '{data_root: '"'"'$(DATA_ROOT_YAML)'"'"'$(if $(VARS),$(comma) $(VARS))}'
 
 BENCH_WORK ?= benchmarks/data
-.PHONY: demo test lint lint-fix setup setup-spark test-spark data build analyze chromium bench bench-spark clean
+.PHONY: demo test test-readme lint lint-fix setup setup-spark test-spark data build analyze chromium bench bench-spark clean
+
+# make demo prints one line per stage ("== [n/6] ..."), a progress bar (a line per tenth in a log) on long work,
+# and ends with the summary: the data source in words, Table 2 beside the published values, where the report and the
+# warehouse are, three next commands. The sensitivity table takes SENSITIVITY_REPLICATES commune-bootstrap replicates
+# (200 here; `make demo SENSITIVITY_REPLICATES=1000`, or `netmob-tor sensitivity`, for the var's full count).
+SENSITIVITY_REPLICATES ?= 200
 
 demo: analyze
-	$(BIN)/netmob-tor report
-	$(BIN)/netmob-tor summary
+	@echo "== [6/6] the report and the summary"
+	@$(BIN)/netmob-tor report
+	@echo
+	@$(BIN)/netmob-tor summary
 
 analyze: build
-	$(BIN)/netmob-tor analyze
-	$(BIN)/netmob-tor analyze --schema main_corrected
-	$(BIN)/netmob-tor analyze --schema main_preprint
-	$(BIN)/netmob-tor analyze --source released
-	$(BIN)/netmob-tor profiles
-	$(BIN)/netmob-tor sensitivity
+	@echo "== [4/6] the statistical layer of each profile, and paper mode (netmob-tor analyze, profiles)"
+	@mkdir -p report
+	@$(BIN)/netmob-tor analyze > report/analyze_main.log && echo "  study profile: report/tables/analysis_warehouse.txt"
+	@$(BIN)/netmob-tor analyze --schema main_corrected > report/analyze_corrected.log && echo "  corrected profile: report/tables/analysis_warehouse_main_corrected.txt"
+	@$(BIN)/netmob-tor analyze --schema main_preprint > report/analyze_preprint.log && echo "  preprint correction: report/tables/analysis_warehouse_main_preprint.txt"
+	@$(BIN)/netmob-tor analyze --source released > report/analyze_released.log && echo "  paper mode (the released aggregates): report/tables/analysis_released.txt"
+	@$(BIN)/netmob-tor profiles > report/profiles.log && echo "  the profiles beside the published figures: report/tables/profiles.txt"
+	@echo "== [5/6] how far Table 2 depends on each processing choice (netmob-tor sensitivity)"
+	@$(BIN)/netmob-tor sensitivity --replicates $(SENSITIVITY_REPLICATES) > report/sensitivity.log && echo "  report/tables/sensitivity.txt"
 
 test: lint build chromium
 	$(BIN)/netmob-tor validate
@@ -83,6 +94,7 @@ chromium:
 setup: $(STAMP)
 
 $(STAMP): requirements.lock requirements-nodeps.lock pyproject.toml
+	@echo "== [1/6] set-up: .venv with the pinned dependencies, DuckDB spatial from its wheel"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -r requirements.lock
@@ -103,6 +115,11 @@ $(SPARK_STAMP): $(STAMP)
 	rm -f $(VENV)/.spark-installed-*
 	touch $(SPARK_STAMP)
 
+# Every shell block of README.md and docs/*.md, run as written on fixture folders and a scratch copy of the warehouse
+# (tests/test_readme.py, marker readme); after make test (it reads its warehouse), not part of it.
+test-readme: build
+	$(BIN)/python -m pytest -q -m readme
+
 # The Spark target against DuckDB on a small generated dataset (tests/test_spark_target.py); not part of make test.
 test-spark: setup-spark
 	$(BIN)/python -m pytest -q -m spark
@@ -116,6 +133,7 @@ endif
 
 # generate writes its marker first and refuses a folder it did not write (README "Running on the real data").
 $(EMBEDDED)/.complete: $(STAMP) $(GENERATOR)
+	@echo "== [2/6] the embedded synthetic data (netmob-tor generate)"
 	$(BIN)/netmob-tor generate --out $(EMBEDDED) --seed $(SEED) --scale $(SCALE)
 
 # `netmob-tor build` serialises writers (a second build waits), builds into a copy of the marts swapped in on
@@ -124,7 +142,8 @@ $(EMBEDDED)/.complete: $(STAMP) $(GENERATOR)
 # the main schema, then, from the same loaded tables and in the same copy, each of dbt_project.yml's
 # `profile_builds` (the corrected profile in main_corrected, the preprint's correction in main_preprint).
 build: data
-	$(BIN)/netmob-tor build --all-profiles $(DBT_VARS)
+	@echo "== [3/6] the warehouse: dbt build of the study, corrected and preprint profiles (netmob-tor build)"
+	$(BIN)/netmob-tor build --all-profiles --progress $(DBT_VARS)
 
 # Benchmarks (not part of make test): full Nancy, then Nancy + Nice, over 77 days, 2 DuckDB threads,
 # with the polars and pyarrow anchors (the optional extra `bench`, installed here only).

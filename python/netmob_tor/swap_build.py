@@ -21,6 +21,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -34,6 +35,7 @@ from netmob_tor.build_lock import BuildLock
 from netmob_tor.errors import UserError
 from netmob_tor.params import check_vars, parse_vars_option
 from netmob_tor.paths import default_database, landing_path, project_root
+from netmob_tor.progress import Progress
 
 PR_SET_PDEATHSIG = 1
 DISK_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
@@ -137,13 +139,41 @@ class Interrupted(Exception):
         self.signum = signum
 
 
-def run_dbt(args: Sequence[str], env: dict[str, str], janitor: Janitor) -> int:
+PREAMBLE = ("Running with dbt", "Registered adapter", "Found ", "Concurrency:", "Unable to do partial parsing",
+            "Performance info", "Finished running", "1 of 1 START hook", "1 of 1 OK hook")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+TIMESTAMP = re.compile(r"^\d\d:\d\d:\d\d\s*")
+
+
+def relay(line: str, state: dict[str, Any]) -> None:
+    """`--progress`: a bar (or a line per tenth) for dbt's per-node lines, echoed only when a node errs, fails
+    or warns; dbt's preamble dropped; every other line (errors, failing rows, the final summary) as dbt printed it."""
+    text = TIMESTAMP.sub("", ANSI.sub("", line.rstrip()))
+    found = re.match(r"(\d+) of (\d+) (START|OK|PASS|ERROR|FAIL|WARN|SKIP|NO-OP)\b", text)
+    if found and " hook" in text:
+        return
+    if found:
+        _, total, status = found.groups()
+        if state.get("bar") is None or state["bar"].total != int(total):
+            state["bar"] = Progress(int(total), "dbt build")
+        if status != "START":
+            state["bar"].step()
+            if status in ("ERROR", "FAIL", "WARN"):
+                print(line.rstrip(), flush=True)
+        return
+    if text.strip() and not text.startswith(PREAMBLE):
+        print(line.rstrip(), flush=True)
+
+
+def run_dbt(args: Sequence[str], env: dict[str, str], janitor: Janitor, progress: bool = False) -> int:
     """`dbt build *args` in a child that dies with this process; a signal here stops it and raises Interrupted.
 
     The child has its own process group, so a Ctrl-C at the terminal reaches this process only, which ends the
     child with SIGTERM (quietly: Python's default) rather than leaving dbt to print an interrupted traceback."""
     dbt = Path(sys.executable).with_name("dbt")
-    child = subprocess.Popen([str(dbt), "build", *args], cwd=project_root(), env=env, preexec_fn=die_with_parent, process_group=0)
+    output = {"stdout": subprocess.PIPE, "stderr": subprocess.STDOUT, "text": True} if progress else {}
+    child = subprocess.Popen([str(dbt), "build", *args], cwd=project_root(), env=env, preexec_fn=die_with_parent, process_group=0,
+                             **output)
     janitor.tell(f"worker {child.pid}")
     received: list[int] = []
 
@@ -155,6 +185,13 @@ def run_dbt(args: Sequence[str], env: dict[str, str], janitor: Janitor) -> int:
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     try:
         try:
+            if progress:
+                state: dict[str, Any] = {}
+                assert child.stdout is not None
+                for line in child.stdout:
+                    relay(line, state)
+                if state.get("bar"):
+                    state["bar"].done()
             code = child.wait(timeout=None)
         finally:
             if received and child.poll() is None:
@@ -211,7 +248,8 @@ def profile_steps(dbt_args: list[str], all_profiles: bool) -> list[list[str]]:
     return steps
 
 
-def swap_build(dbt_args: list[str], database: Path | None = None, wait: bool = True, all_profiles: bool = False) -> int:
+def swap_build(dbt_args: list[str], database: Path | None = None, wait: bool = True, all_profiles: bool = False,
+               progress: bool = False) -> int:
     """Run the build's dbt steps on a private copy of `database` under the build lock and swap it in when all succeed."""
     database = (database or default_database()).absolute()
     landing = landing_path(database)
@@ -227,7 +265,7 @@ def swap_build(dbt_args: list[str], database: Path | None = None, wait: bool = T
         staging, spill = staging_path(database), temp_dir(database)
         janitor = Janitor([staging, wal_path(staging), spill, lock.path], landing, lock.fd)
         try:
-            return build_steps(steps, database, landing, staging, spill, janitor)
+            return build_steps(steps, database, landing, staging, spill, janitor, progress)
         finally:
             for leftover in (staging, wal_path(staging)):
                 leftover.unlink(missing_ok=True)
@@ -237,7 +275,8 @@ def swap_build(dbt_args: list[str], database: Path | None = None, wait: bool = T
         lock.release()
 
 
-def build_steps(steps: list[list[str]], database: Path, landing: Path, staging: Path, spill: Path, janitor: Janitor) -> int:
+def build_steps(steps: list[list[str]], database: Path, landing: Path, staging: Path, spill: Path, janitor: Janitor,
+                progress: bool = False) -> int:
     """Copy the warehouse, run each dbt step on the copy, swap it in when all succeed; dbt's exit code."""
     try:
         if database.exists():
@@ -253,7 +292,7 @@ def build_steps(steps: list[list[str]], database: Path, landing: Path, staging: 
         for i, args in enumerate(steps):
             if len(steps) > 1:
                 print(f"netmob-tor build: step {i + 1} of {len(steps)}: dbt build {' '.join(args)}", flush=True)
-            code = run_dbt(args, env, janitor)
+            code = run_dbt(args, env, janitor, progress)
             if code != 0:
                 fold_wal(str(landing))
                 print(f"netmob-tor build: dbt build failed (exit {code}); the warehouse {database} is unchanged", file=sys.stderr)
@@ -275,7 +314,9 @@ def build_steps(steps: list[list[str]], database: Path, landing: Path, staging: 
 
 BUILD_OPTIONS = {"--no-wait": "stop at once if another build is writing the warehouse (default: wait for it)",
                  "--all-profiles": "then build each processing profile of dbt_project.yml's `profile_builds` into its own "
-                                   "schema, from the same copy, swapped in once (what `make build` runs)"}
+                                   "schema, from the same copy, swapped in once (what `make build` runs)",
+                 "--progress": "a progress bar (a line per tenth in a log) instead of dbt's line per model; errors, "
+                               "warnings and failing rows are printed as dbt prints them (the full log: logs/dbt.log)"}
 
 
 def main_build(argv: list[str]) -> int:
@@ -289,4 +330,5 @@ def main_build(argv: list[str]) -> int:
         return 0
     options = [a for a in argv if a in BUILD_OPTIONS]
     rest = [a for a in argv if a not in BUILD_OPTIONS]
-    return swap_build(rest, wait="--no-wait" not in options, all_profiles="--all-profiles" in options)
+    return swap_build(rest, wait="--no-wait" not in options, all_profiles="--all-profiles" in options,
+                      progress="--progress" in options)

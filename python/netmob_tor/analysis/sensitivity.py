@@ -32,6 +32,7 @@ from netmob_tor.analysis.correlations import LAGGED_PREDICTOR, OUTCOME, validati
 from netmob_tor.duck import connect, use_schema
 from netmob_tor.params import project_vars, recorded_vars
 from netmob_tor.paths import landing_path, project_root
+from netmob_tor.progress import Progress
 
 SCHEMA_SUFFIX = "sensitivity"
 SCHEMA = f"main_{SCHEMA_SUFFIX}"
@@ -131,7 +132,12 @@ def sensitivity_table(build: Callable[[dict[str, Any]], pd.DataFrame], settings:
     paired = pairs(singles)
     needed = [{}, *(v.vars for v in singles), *({**a.vars, **b.vars} for a, b in paired)]
     distinct = list({repr(sorted(v.items())): v for v in needed}.values())
-    cache = {repr(sorted(v.items())): build(v) for v in (build_order(distinct, cost) if cost else distinct)}
+    cache = {}
+    progress = Progress(len(distinct), "sensitivity builds")
+    for v in build_order(distinct, cost) if cost else distinct:
+        cache[repr(sorted(v.items()))] = build(v)
+        progress.step(note=", ".join(f"{k}={x}" for k, x in sorted(v.items())) or "study profile")
+    progress.done()
 
     def summary_for(variables: dict[str, Any]) -> pd.DataFrame:
         return cache[repr(sorted(variables.items()))]
