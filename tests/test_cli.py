@@ -243,3 +243,11 @@ def test_help_describes_every_option_once(name: str, capsys: pytest.CaptureFixtu
         assert described, f"{name}: option without a description: {entry[0].strip()}"
         assert described.count("default") <= 1 or "(default" not in described, f"{name}: {described}"
         assert described.count("(default:") <= 1, f"{name}: default shown twice: {described}"
+
+
+def test_docs_cli_is_generated_from_the_parser() -> None:
+    """docs/cli.md lists every subcommand as the parser holds it (regenerate: python -m netmob_tor.cli_help > docs/cli.md)."""
+    from netmob_tor.cli_help import commands_markdown
+    from netmob_tor.paths import project_root
+
+    assert (project_root() / "docs" / "cli.md").read_text(encoding="utf-8") == commands_markdown()

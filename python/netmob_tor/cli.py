@@ -176,7 +176,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 # Subcommands whose options live in their own module: (module, function taking argv, help).
 DELEGATED = {
     "build": ("netmob_tor.swap_build", "main_build",
-              "dbt build into a copy of the warehouse, swapped in on success: readers never block it or see a half build"),
+              "dbt build, one writer at a time: the marts built into a copy swapped in on success, the landing in place; "
+              "readers never block it or see a half build"),
     "doctor": ("netmob_tor.doctor", "main_doctor", "check a data folder (real or embedded) before a build"),
     "validate": ("netmob_tor.validate", "main_validate", "run the Great Expectations suite on the marts"),
     "bench": ("netmob_tor.bench", "main_bench", "time the build against the scan floor and the notebook baseline"),
@@ -277,7 +278,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_study_commands(sub)
     for name, (_, _, help_text) in DELEGATED.items():
         sub.add_parser(name, help=f"{help_text} (see netmob-tor {name} --help)", add_help=False)
-    summ = command(sub, "summary", "headline figures of the built warehouse")
+    summ = command(sub, "summary", "where the data came from, Table 2 beside the published values, the report's and the "
+                   "warehouse's paths, headline figures and next commands (make demo's last block)")
     summ.add_argument("--database", default=str(default_database()), help="the warehouse (DuckDB file)")
     summ.add_argument("--report", default="report/index.html", help="the report page `netmob-tor report` wrote")
     summ.set_defaults(func=cmd_summary)
