@@ -43,7 +43,7 @@ STAGING_NAME = re.compile(r"^(?P<prefix>stg|base)_(?P<source>[a-z0-9]+(?:_[a-z0-
 INTERMEDIATE_NAME = re.compile(r"^int_[a-z0-9]+(?:_[a-z0-9]+)*__[a-z0-9]+(?:_[a-z0-9]+)*$")
 PIPELINE_NAME = re.compile(r"\b(?:stg|base|int)_[a-z0-9_]+__[a-z0-9_]+\b")
 # Python modules that inspect the pipeline itself, so may name its inner models.
-PYTHON_ALLOWED = ("bench.py", "doctor.py", "dag_check.py", "synth/")
+PYTHON_ALLOWED = ("bench/", "doctor.py", "dag_check.py", "synth/")
 
 
 @dataclass(frozen=True)
