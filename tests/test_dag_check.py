@@ -254,7 +254,7 @@ def f():
 
 def test_python_rule_skips_the_modules_that_inspect_the_pipeline(tmp_path: Path):
     package = tmp_path / "python" / "netmob_tor"
-    for relative in ("bench.py", "doctor.py", "synth/traffic.py", "report/data.py", "summary.py"):
+    for relative in ("bench/builds.py", "doctor.py", "synth/traffic.py", "report/data.py", "summary.py"):
         (package / relative).parent.mkdir(parents=True, exist_ok=True)
         (package / relative).write_text('Q = "select * from int_tiles__top_traffic"\n', encoding="utf-8")
     (package / "analysis.py").write_text('Q = "select * from commune_summary"\n', encoding="utf-8")

@@ -8,7 +8,8 @@ Parquet export of what only DuckDB builds (`netmob-tor export-duckdb-inputs`). E
 step (reading the text, the 92-value day, time zones, lists, unpivot, correlations) has its own
 implementation per engine: every commune x hour volume must be equal, and per commune rho, the
 lagged rho, Spearman's rho and c to 1e-9, as every other column of commune_summary, commune_hour,
-the correlations and study_parameters (floats to 1e-9 relative), with the same types. Then `netmob-tor
+the correlations and study_parameters (floats to 1e-9 relative), with the same types (the gaps by
+netmob_tor.bench.equality, the check every `netmob-tor bench --target spark` run makes too). Then `netmob-tor
 analyze --from-parquet` runs the statistical layer on the Spark marts and must give DuckDB's Table 2.
 
 Marked `spark`: deselected by default (pyproject addopts); `make test-spark` (.ci/run, after make test)
@@ -23,11 +24,11 @@ import subprocess
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from conftest import run_dbt
+from netmob_tor.bench import equality
 from netmob_tor.duck import connect
 from netmob_tor.paths import project_root
 from netmob_tor.spark import spark_build_command, spark_env
@@ -115,28 +116,7 @@ def builds(request: pytest.FixtureRequest, generated: Path, tmp_path_factory: py
 
 def read_both(builds: dict[str, object], table: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One table from each build (Spark's Parquet read by DuckDB), sorted by its key."""
-    con = connect(builds["duckdb"], read_only=True)
-    try:
-        duck = con.execute(f"select * from {table}").df()
-        spark = con.execute(f"select * from read_parquet('{builds['spark']}/{table}/*.parquet')").df()
-    finally:
-        con.close()
-    key = KEYS[table]
-    return (duck.sort_values(key).reset_index(drop=True), spark.sort_values(key).reset_index(drop=True))
-
-
-def column_gap(duck: pd.Series, spark: pd.Series, relative: bool) -> float:
-    """Largest difference of two float columns (relative to max(1, |value|) if asked); inf where nulls differ."""
-    a, b = duck.astype(float).to_numpy(), spark.astype(float).to_numpy()
-    if not (np.isnan(a) == np.isnan(b)).all():
-        return float("inf")
-    both = ~np.isnan(a)
-    if not both.any():
-        return 0.0
-    gap = np.abs(a[both] - b[both])
-    if relative:
-        gap = gap / np.maximum(1.0, np.abs(a[both]))
-    return float(gap.max())
+    return equality.read_both(builds["duckdb"], builds["spark"], table, KEYS[table])
 
 
 def compare_frames(duck: pd.DataFrame, spark: pd.DataFrame, table: str) -> dict[str, float]:
@@ -146,7 +126,7 @@ def compare_frames(duck: pd.DataFrame, spark: pd.DataFrame, table: str) -> dict[
     gaps = {}
     for column in duck.columns:
         if pd.api.types.is_float_dtype(duck[column]) or pd.api.types.is_float_dtype(spark[column]):
-            gaps[column] = column_gap(duck[column], spark[column], relative=True)
+            gaps[column] = equality.column_gap(duck[column], spark[column], relative=True)
             assert gaps[column] <= TOL, f"{table}.{column}: DuckDB and Spark differ by {gaps[column]:.3g} (relative)"
         else:
             a, b = duck[column].astype(object), spark[column].astype(object)
@@ -183,7 +163,7 @@ def test_per_commune_correlations_and_c_are_equal(builds: dict[str, object]) -> 
     duck, spark = read_both(builds, "commune_summary")
     assert duck["commune_code"].tolist() == spark["commune_code"].tolist()
     assert duck["rho"].notna().sum() > 20, "too few communes with a correlation to compare"
-    gaps = {column: column_gap(duck[column], spark[column], relative=False) for column in PER_COMMUNE}
+    gaps = equality.largest_gaps(duck, spark, PER_COMMUNE)
     print(f"\nSpark vs DuckDB ({builds['profile']}), largest absolute gap per commune: "
           f"{', '.join(f'{k} {v:.2g}' for k, v in gaps.items())}; Spark build {builds['seconds']:.0f} s")
     for column, gap in gaps.items():

@@ -180,7 +180,7 @@ DELEGATED = {
               "readers never block it or see a half build"),
     "doctor": ("netmob_tor.doctor", "main_doctor", "check a data folder (real or embedded) before a build"),
     "validate": ("netmob_tor.validate", "main_validate", "run the Great Expectations suite on the marts"),
-    "bench": ("netmob_tor.bench", "main_bench", "time the build against the scan floor and the notebook baseline"),
+    "bench": ("netmob_tor.bench.main", "main_bench", "time the build against the scan floor and the notebook baseline"),
     "export-duckdb-inputs": ("netmob_tor.spark", "main_export_inputs",
                              "write what only DuckDB builds as the Parquet files the Spark target reads (source duckdb_exports)"),
     "export": ("netmob_tor.export", "main_export",

@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from netmob_tor import CAUTION
-from netmob_tor.bench import FULL_SELECTOR, RHO_TOLERANCE, dbt_build, generated_data, machine, node_seconds, raw_size, stage_of, timed_run
+from netmob_tor.bench.builds import FULL_SELECTOR, dbt_build, machine, node_seconds, stage_of, timed_run
+from netmob_tor.bench.equality import RHO_TOLERANCE, largest_gaps, read_both
+from netmob_tor.bench.floors import generated_data, raw_size
 from netmob_tor.duck import connect
 from netmob_tor.paths import project_root
 from netmob_tor.spark import export_duckdb_inputs, spark_build_command, spark_env
@@ -44,19 +46,14 @@ def spark_build(data_root: Path, exports: Path, work: Path, cores: int, driver_m
             "marts": warehouse / "main.db"}
 
 
-def largest_gaps(db: Path, marts: Path) -> dict[str, float]:
-    """Largest absolute difference per commune between the DuckDB build's commune_summary and Spark's, per column."""
-    con = connect(db, read_only=True)
-    try:
-        gaps = con.execute(
-            f"""select {', '.join(f'max(abs(d.{c} - s.{c})) as {c}' for c in COMPARED)},
-                       count(*) as n, count(*) filter (where d.rho is distinct from s.rho and (d.rho is null or s.rho is null)) as null_mismatch
-                from commune_summary d
-                full join read_parquet('{marts / 'commune_summary' / '*.parquet'}') s using (commune_code)"""
-        ).df().iloc[0].to_dict()
-    finally:
-        con.close()
-    return {k: float(v) if v is not None else 0.0 for k, v in gaps.items()}
+def spark_gaps(db: Path, marts: Path) -> dict[str, float]:
+    """Largest absolute difference per commune between the DuckDB build's commune_summary and Spark's, per COMPARED
+    column (netmob_tor.bench.equality); `n` communes, and how many have a rho on one side only."""
+    duck, spark = read_both(db, marts, "commune_summary", ["commune_code"])
+    if duck["commune_code"].tolist() != spark["commune_code"].tolist():
+        raise AssertionError(f"Spark and DuckDB differ in communes ({len(spark)} vs {len(duck)} rows of commune_summary)")
+    null_mismatch = int((duck["rho"].isna() != spark["rho"].isna()).sum())
+    return {**largest_gaps(duck, spark, COMPARED), "n": float(len(duck)), "null_mismatch": float(null_mismatch)}
 
 
 def run_spark_scale(scale: str, cities: list[str], days: str | None, cores: int, work: Path, seed: int,
@@ -81,7 +78,7 @@ def run_spark_scale(scale: str, cities: list[str], days: str | None, cores: int,
     finally:
         con.close()
     spark = spark_build(data_root, exports, run_dir, cores, driver_memory)
-    gaps = largest_gaps(db, spark["marts"])
+    gaps = spark_gaps(db, spark["marts"])
     if gaps["null_mismatch"] or any(gaps[c] > RHO_TOLERANCE for c in COMPARED):
         raise AssertionError(f"{scale} {cities}: Spark and DuckDB differ: {gaps}")
     both = sorted(set(spark["model_seconds"]) & set(duck["model_seconds"]))

@@ -1,6 +1,6 @@
 """Anchors of `netmob-tor bench`: the same raw files summed by polars and by pyarrow, to set DuckDB's parser beside the best readers on the machine.
 
-Run as `python -m netmob_tor.bench_anchors THREADS DATA_ROOT SERVICE...` (a subprocess, so that polars' thread
+Run as `python -m netmob_tor.bench.anchors THREADS DATA_ROOT SERVICE...` (a subprocess, so that polars' thread
 count is set before it is imported). Prints one JSON object: seconds and the total of every value per reader,
 or the reason a reader is missing (both are the optional extra `.[bench]`, never a runtime dependency).
 """
