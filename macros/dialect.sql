@@ -276,3 +276,19 @@
   {%- endif -%}
   {{ return(var('duckdb_exports_dir') ~ '/' ~ layout.replace('{name}', model_name)) }}
 {%- endmacro %}
+
+
+{% macro checked_sum(items) -%}
+  {#- The sum of the SQL expressions `items`, null (never an error without a name, never a wrapped value) when it
+      passes the type's range: the caller then stops naming the file and the tile. -#}
+  {{ return(adapter.dispatch('checked_sum', 'netmob_tor')(items)) }}
+{%- endmacro %}
+{% macro duckdb__checked_sum(items) -%}
+  {{ return('try(' ~ items | join(' + ') ~ ')') }}
+{%- endmacro %}
+{% macro spark__checked_sum(items) -%}
+  {#- try_add is null on overflow (Spark's + wraps around silently with ANSI mode off) -#}
+  {%- set total = namespace(sql=items[0]) -%}
+  {%- for item in items[1:] -%}{%- set total.sql = 'try_add(' ~ total.sql ~ ', ' ~ item ~ ')' -%}{%- endfor -%}
+  {{ return(total.sql) }}
+{%- endmacro %}

@@ -246,8 +246,8 @@ def test_help_describes_every_option_once(name: str, capsys: pytest.CaptureFixtu
 
 
 def test_docs_cli_is_generated_from_the_parser() -> None:
-    """docs/cli.md lists every subcommand as the parser holds it (regenerate: python -m netmob_tor.cli_help > docs/cli.md)."""
-    from netmob_tor.cli_help import commands_markdown
+    """docs/cli.md lists every subcommand as the parser holds it (regenerate: python -m netmob_tor.cli_doc > docs/cli.md)."""
+    from netmob_tor.cli_doc import commands_markdown
     from netmob_tor.paths import project_root
 
     assert (project_root() / "docs" / "cli.md").read_text(encoding="utf-8") == commands_markdown()

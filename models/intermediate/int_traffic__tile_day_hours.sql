@@ -54,12 +54,12 @@ hours as (
         {% for h in range(24) -%}
         {%- set normal = [] -%}{%- for q in range(1, 5) -%}{%- do normal.append('v%02d' % (4 * h + q)) -%}{%- endfor -%}
         {%- if h < gap -%}
-        try({{ normal | join(' + ') }}) as h{{ '%02d' % h }},
+        {{ checked_sum(normal) }} as h{{ '%02d' % h }},
         {%- else -%}
         {%- set shifted = [] -%}{%- for q in range(1, 5) -%}{%- do shifted.append('v%02d' % (4 * (h - 1) + q)) -%}{%- endfor %}
         case
-            when dated.local_day_hours = 23 then {{ 'null' if h == gap else 'try(' ~ shifted | join(' + ') ~ ')' }}
-            else try({{ normal | join(' + ') }})
+            when dated.local_day_hours = 23 then {{ 'null' if h == gap else checked_sum(shifted) }}
+            else {{ checked_sum(normal) }}
         end as h{{ '%02d' % h }},
         {%- endif %}
         {% endfor -%}
@@ -80,9 +80,11 @@ daily as (
     select
         *,
         case
+            {%- set hours_23, hours_24 = [], [] %}
+            {%- for h in range(24) %}{% do hours_24.append('h%02d' % h) %}{% if h != gap %}{% do hours_23.append('h%02d' % h) %}{% endif %}{% endfor %}
             when local_day_hours = 23
-                then try({% for h in range(24) if h != gap %}h{{ '%02d' % h }}{{ ' + ' if not loop.last }}{% endfor %})  -- noqa: LT05
-            else try({% for h in range(24) %}h{{ '%02d' % h }}{{ ' + ' if not loop.last }}{% endfor %})  -- noqa: LT05
+                then {{ checked_sum(hours_23) }}
+            else {{ checked_sum(hours_24) }}
         end as daily_dl
     from hours
 

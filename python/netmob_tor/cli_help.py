@@ -24,21 +24,3 @@ def parser(prog: str, description: str) -> argparse.ArgumentParser:
     """An ArgumentParser of a netmob-tor subcommand with the project's help formatter."""
     return argparse.ArgumentParser(prog=prog, description=description, formatter_class=HelpFormatter)
 
-
-def commands_markdown() -> str:
-    """docs/cli.md: every subcommand with its one-line help, from the parser itself (never a hand-kept list)."""
-    from netmob_tor.cli import build_parser
-
-    parser = build_parser()
-    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    helps = {choice.dest: choice.help for choice in action._choices_actions}
-    lines = ["# The command line", "",
-             "Generated from the parser by `.venv/bin/python -m netmob_tor.cli_help > docs/cli.md` (tests/test_cli.py checks "
-             "it is current). `.venv/bin/netmob-tor <command> --help` gives each command's options.", "",
-             "| command | what it does |", "| --- | --- |"]
-    lines += [f"| `netmob-tor {name}` | {helps.get(name, '')} |" for name in sorted(action.choices)]
-    return "\n".join(lines) + "\n"
-
-
-if __name__ == "__main__":
-    print(commands_markdown(), end="")
