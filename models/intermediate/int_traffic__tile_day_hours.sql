@@ -81,10 +81,10 @@ daily as (
         *,
         case
             {%- set hours_23, hours_24 = [], [] %}
-            {%- for h in range(24) %}{% do hours_24.append('h%02d' % h) %}{% if h != gap %}{% do hours_23.append('h%02d' % h) %}{% endif %}{% endfor %}
+            {%- for h in range(24) %}{% do hours_24.append('h%02d' % h) %}{% if h != gap %}{% do hours_23.append('h%02d' % h) %}{% endif %}{% endfor %}  -- noqa: LT05
             when local_day_hours = 23
-                then {{ checked_sum(hours_23) }}
-            else {{ checked_sum(hours_24) }}
+                then {{ checked_sum(hours_23) }}  -- noqa: LT05
+            else {{ checked_sum(hours_24) }}  -- noqa: LT05
         end as daily_dl
     from hours
 
