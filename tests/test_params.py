@@ -191,3 +191,21 @@ def test_unit_tests_hold_at_other_documented_values(tmp_path: Path) -> None:
                            cwd=project_root(), env=env, capture_output=True, text=True)
     assert units.returncode == 0, units.stdout[-4000:]
     assert len([line for line in units.stdout.splitlines() if " PASS int_" in line]) == 12, units.stdout[-4000:]
+
+
+def test_every_var_the_project_reads_has_a_rule() -> None:
+    """A var read by a model, macro, test or analysis is in dbt_project.yml `var_rules` (else passing it would be
+    refused as unknown, and a wrong value would not be caught before the build)."""
+    import re
+
+    from netmob_tor.params import project_vars
+
+    rules = project_vars()["var_rules"]
+    read: set[str] = set()
+    for folder in ("models", "macros", "tests/dbt", "analyses"):
+        for path in (project_root() / folder).rglob("*"):
+            if path.suffix in (".sql", ".yml", ".md"):
+                read |= set(re.findall(r"""var\(\s*['"]([a-z_]+)['"]""", path.read_text(encoding="utf-8")))
+                read |= set(re.findall(r"""csv_encoding\([^,]+,\s*['"]([a-z_]+)['"]""", path.read_text(encoding="utf-8")))
+    assert read, "no var found: the pattern is wrong"
+    assert not sorted(read - set(rules)), f"vars read without a rule in var_rules: {sorted(read - set(rules))}"

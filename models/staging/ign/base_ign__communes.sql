@@ -88,7 +88,7 @@ final as (
 
     select
         feature_number,
-        '{{ communes_file }}' as source_file,
+        {{ sql_quote(communes_file) }} as source_file,
         commune_code_raw,
         commune_code,
         commune_name,

@@ -99,7 +99,7 @@ final as (
 
     select
         feature_number,
-        '{{ districts_file }}' as source_file,
+        {{ sql_quote(districts_file) }} as source_file,
         commune_code_raw,
         commune_code,
         commune_name,
