@@ -23,8 +23,9 @@ from netmob_tor import CAUTION
 from netmob_tor.params import study_parameters
 from netmob_tor.provenance import caveat, describe, read_data_source
 from netmob_tor.report import build_report
+from netmob_tor.report.build import source_sentence
 from netmob_tor.report.interactive_map import render as render_map
-from netmob_tor.report.tables import fmt
+from netmob_tor.report.numbers import GROUP, NUMBER_FORMAT, fmt, interval
 from test_provenance import data_source_table
 
 CHECK_SCRIPT = """
@@ -50,7 +51,8 @@ function probeMap(view) {
   select.dispatchEvent(new Event('change'));
   return view.runAsync().then(function () {
     return {options: Array.from(select.options).map(function (o) { return o.value; }), first: first,
-            last: {city: select.value, n_paths: shapes().length}, svg_text: root.querySelector('svg').textContent};
+            last: {city: select.value, n_paths: shapes().length}, svg_text: root.querySelector('svg').textContent,
+            svg_texts: Array.from(root.querySelectorAll('svg text')).map(function (t) { return t.textContent; })};
   });
 }
 window.addEventListener('load', function () {
@@ -91,16 +93,21 @@ def chromium_binary() -> str:
     return found
 
 
-def browser_check(page: Path, profile: Path) -> dict:
-    """Open a copy of `page` with the check script in headless Chromium; return images, table rows and text."""
+# The browser window: a common laptop width (the page's own max-width is 1180 px).
+WINDOW = "1280,900"
+
+
+def browser_check(page: Path, profile: Path, script: str = CHECK_SCRIPT, window: str = WINDOW) -> dict:
+    """Open a copy of `page` with `script` (the check script by default) in a headless Chromium window of `window`
+    pixels; return the JSON the script wrote in <pre id="report-check"> (by default images, table rows, text, the map's probe)."""
     probe = page.with_name("_check_" + page.name)
     head, body_end, tail = page.read_text(encoding="utf-8").rpartition("</body>")  # the last one: the inlined bundle holds the string too
     assert body_end, f"{page} has no </body>"
-    probe.write_text(head + CHECK_SCRIPT + body_end + tail, encoding="utf-8")
+    probe.write_text(head + script + body_end + tail, encoding="utf-8")
     command = [
         chromium_binary(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
-        "--host-resolver-rules=MAP * ~NOTFOUND", f"--user-data-dir={profile}",
+        "--host-resolver-rules=MAP * ~NOTFOUND", f"--user-data-dir={profile}", f"--window-size={window}",
         "--virtual-time-budget=15000", "--dump-dom", probe.resolve().as_uri(),
     ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120)
@@ -155,10 +162,10 @@ def test_header_caution_and_flags(checked: dict, warehouse: duckdb.DuckDBPyConne
     """The warehouse's own data source in the header, the caution, the small-population flag; each study table shown
     or named as missing."""
     text = checked["text"]
-    assert f"Data source: {describe(read_data_source(warehouse))}." in text
+    assert f"Data source: {source_sentence(read_data_source(warehouse))}." in text
     assert CAUTION in text
     n_small = warehouse.execute("select count(*) filter (where is_small_population) from commune_summary").fetchone()[0]
-    assert f"{n_small:,} communes have fewer than" in text
+    assert f"{fmt(n_small)} communes have fewer than" in text
     assert "Study parameters" in text
     present = {r[0] for r in warehouse.execute("select table_name from information_schema.tables").fetchall()}
     for table, caption in (("analysis_correction_factor_summary", "Table 1."), ("analysis_correlations", "Table 2."),
@@ -202,7 +209,8 @@ def test_header_names_the_warehouse_source(tmp_path: Path, kind: str) -> None:
     text = html.unescape(build_report(con, tmp_path / kind).read_text(encoding="utf-8"))
     header = re.search(r'<strong id="data-source">(.*?)</strong>\.\s*<span id="data-source-caveat">(.*?)</span>', text, re.DOTALL)
     source = read_data_source(con)
-    assert header and header.group(1) == describe(source) and header.group(2) == caveat(source)
+    assert header and header.group(1) == source_sentence(source) and header.group(2) == caveat(source)
+    assert header.group(1).replace(GROUP, ",") == describe(source)  # provenance's sentence, counts regrouped
     if kind == "synthetic":
         assert header.group(1).startswith("synthetic data (netmob-tor generate, seed 20190316") and "not real traffic" in header.group(2)
     else:
@@ -227,7 +235,7 @@ def test_data_quality_lists_the_flagged_communes_only() -> None:
 
 
 # The tooltip's rows, in order: nothing else may be shown on hover.
-TOOLTIP_TITLES = ["Commune", "Code", "Population", "cpc per 1000", "Bootstrap interval", "Small population"]
+TOOLTIP_TITLES = ["Commune", "Code", "Population", "cpc per 1000", "95% interval, day-block bootstrap", "Small population"]
 SCRIPT_ELEMENT = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL | re.IGNORECASE)
 
 
@@ -267,10 +275,10 @@ def test_interactive_map_hover_shows_the_marts_figures(checked: dict, warehouse:
     boot_columns = {r[0] for r in warehouse.execute(
         "select column_name from information_schema.columns where table_name = 'analysis_bootstrap_rho'").fetchall()}
     has_interval = "cpc_per_1000_ci_low" in boot_columns
-    interval = "b.cpc_per_1000_ci_low, b.cpc_per_1000_ci_high" if has_interval else "null, null"
+    bounds = "b.cpc_per_1000_ci_low, b.cpc_per_1000_ci_high" if has_interval else "null, null"
     join = "left join analysis_bootstrap_rho b using (commune_code)" if has_interval else ""
     expected = {r[0]: r[1:] for r in warehouse.execute(
-        f"select s.commune_code, s.commune_name, s.population, s.cpc_per_1000, s.population < ?, {interval} "
+        f"select s.commune_code, s.commune_name, s.population, s.cpc_per_1000, s.population < ?, {bounds} "
         f"from commune_summary s {join} where s.is_study_commune and s.city = ?", [threshold, seen["first"]["city"]]).fetchall()}
     assert None not in seen["first"]["hovered"], "a commune showed no tooltip"
     rows = [tooltip_rows(text) for text in seen["first"]["hovered"]]
@@ -278,10 +286,10 @@ def test_interactive_map_hover_shows_the_marts_figures(checked: dict, warehouse:
     for row in rows:
         name, population, cpc, small, low, high = expected[row["Code"]]
         assert row["Commune"] == name
-        assert row["Population"] == f"{population:,}"
+        assert row["Population"] == fmt(population)
         assert row["cpc per 1000"] == fmt(float(cpc))  # as the report's tables print it
-        assert row["Bootstrap interval"] == (f"{fmt(low)} to {fmt(high)}" if low is not None else "not computed (run netmob-tor analyze)")
-        assert row["Small population"] == (f"yes: under {threshold:,} inhabitants, a fragile estimate" if small else "no")
+        assert row["95% interval, day-block bootstrap"] == (interval(low, high) if low is not None else "not computed (run netmob-tor analyze)")
+        assert row["Small population"] == (f"yes: under {fmt(threshold)} inhabitants, a fragile estimate" if small else "no")
 
 
 def test_interactive_map_geometry_only_inside_scripts(checked: dict, report_dir: Path) -> None:
@@ -325,9 +333,84 @@ def test_interactive_map_hand_made_communes(tmp_path: Path) -> None:
     areas = seen["first"]["areas"]
     assert 0 < max(areas) < 1.5 * min(areas), f"the two equal squares are drawn {areas}"
     rows = {r["Code"]: r for r in map(tooltip_rows, seen["first"]["hovered"])}
-    assert rows["21001"] == {"Commune": "Alpha", "Code": "21001", "Population": "1,234", "cpc per 1000": "12.346",
-                             "Bootstrap interval": "10.000 to 15.500", "Small population": "no"}
-    assert rows["21002"] == {"Commune": "Beta", "Code": "21002", "Population": "80", "cpc per 1000": "1,235",
-                             "Bootstrap interval": "not computed (run netmob-tor analyze)",
+    # numbers as worked out by hand: a narrow no-break space groups thousands, 3 significant digits below 100
+    assert rows["21001"] == {"Commune": "Alpha", "Code": "21001", "Population": "1\u202f234", "cpc per 1000": "12.3",
+                             "95% interval, day-block bootstrap": "10.0 to 15.5", "Small population": "no"}
+    assert rows["21002"] == {"Commune": "Beta", "Code": "21002", "Population": "80", "cpc per 1000": "1\u202f235",
+                             "95% interval, day-block bootstrap": "not computed (run netmob-tor analyze)",
                              "Small population": "yes: under 500 inhabitants, a fragile estimate"}
     assert "45.76123" in page.read_text(encoding="utf-8") and "45.76123" not in SCRIPT_ELEMENT.sub("", page.read_text(encoding="utf-8"))
+
+
+# A thousands separator a French reader would misread: 1,610 (one point six) or 1.610.000.
+MISREADABLE_GROUPING = [re.compile(r"\d,\d{3}(?!\d)"), re.compile(r"\d\.\d{3}\.\d{3}")]
+# A count printed with decimals (731.0000, 14.000; a correlation of 1.000 is not one).
+WHOLE_WITH_DECIMALS = re.compile(r"(?<![\d.])([1-9]\d+\.0{3,}|[1-9]\.0{4,})(?!\d)")
+
+
+def test_one_number_format(checked: dict) -> None:
+    """Tables, captions, tooltips and the map's legend: the format is stated once, thousands grouped by a narrow
+    space (never a comma or a point), counts without decimals."""
+    text = checked["text"]
+    assert text.count(NUMBER_FORMAT) == 1
+    drawn = checked["map"] or {}
+    seen = [text, *drawn.get("first", {}).get("hovered", []), *drawn.get("svg_texts", [])]
+    for where in seen:
+        for pattern in [*MISREADABLE_GROUPING, WHOLE_WITH_DECIMALS]:
+            assert not pattern.search(where or ""), f"{pattern.pattern!r} found: {pattern.search(where).group(0)!r}"
+    assert GROUP in text  # the grouping is in use (the embedded data have four-digit counts)
+    if drawn:  # the map's colour legend: the labels numbers.tick writes
+        assert f"1{GROUP}000" in drawn["svg_texts"] or "10" in drawn["svg_texts"], drawn["svg_texts"]
+
+
+def test_every_interval_names_what_was_resampled(checked: dict, warehouse: duckdb.DuckDBPyConnection) -> None:
+    """Each line that speaks of an interval says which bootstrap it is; Table 2's two intervals are reconciled."""
+    lines = [line for line in checked["text"].split("\n") if "interval" in line.lower() and NUMBER_FORMAT not in line]
+    assert lines
+    unnamed = [line for line in lines if not re.search(r"day-block|over communes", line)]
+    assert not unnamed, unnamed
+    present = {r[0] for r in warehouse.execute("select table_name from information_schema.tables").fetchall()}
+    if {"analysis_bootstrap_correlations", "analysis_sensitivity"} <= present:
+        sentence = next(line for line in lines if line.startswith("Two intervals are given for the cpc ρ"))
+        low, high = warehouse.execute("select ci_low, ci_high from analysis_sensitivity where is_study_profile").fetchone()
+        day_low, day_high = warehouse.execute(
+            "select ci_low, ci_high from analysis_bootstrap_correlations where predictor = 'log_cpc_per_1000'").fetchone()
+        assert interval(day_low, day_high, 3) in sentence and interval(low, high, 3) in sentence
+        assert "redraws whole days" in sentence and "redraws the communes themselves" in sentence and "wider" in sentence
+
+
+def test_no_raw_dump_no_duplicate_table(report_dir: Path) -> None:
+    """Every table once (no caption twice, the profile comparison only in its own section), and no raw line dumps."""
+    page = SCRIPT_ELEMENT.sub("", (report_dir / "index.html").read_text(encoding="utf-8"))
+    captions = [html.unescape(c) for c in re.findall(r"<caption>(.*?)</caption>", page, re.DOTALL)]
+    assert len(captions) == len(set(captions)), sorted(c for c in captions if captions.count(c) > 1)
+    assert "analysis_profile_comparison" not in page.split('<section id="profiles">')[0] + page.partition('<section id="beyond">')[2]
+    assert not re.search(r"analysis_\w+</code>: [\d\s,\u202f]+ rows", page)
+    assert "processing_profile" not in "".join(re.findall(r"<th>(.*?)</th>", page))
+
+
+def test_table_of_contents_lists_every_section(report_dir: Path) -> None:
+    """The contents link to every section, in page order, and each section links back."""
+    page = SCRIPT_ELEMENT.sub("", (report_dir / "index.html").read_text(encoding="utf-8"))
+    nav = re.search(r'<nav id="contents".*?</nav>', page, re.DOTALL)
+    assert nav
+    sections = re.findall(r'<section id="([^"]+)"', page)
+    assert re.findall(r'href="#([^"]+)"', nav.group(0)) == sections
+    assert page.count('href="#contents"') == len(sections)
+
+
+# A Python format spec that prints a number (:.3f, :,, :.2e, :g, :%): only report/numbers.py may hold one.
+NUMBER_SPEC = re.compile(r"\{[^{}]*:(?! )[<>^=]?[+\-]?#?0?\d*[,_]?(\.\d+)?[defgn%]?\}|float_format")
+
+
+def test_numbers_are_formatted_in_one_place() -> None:
+    """One home for the number format: no other report module formats a number itself."""
+    package = Path(__file__).resolve().parents[1] / "python" / "netmob_tor" / "report"
+    found = {}
+    for module in sorted(package.glob("*.py")):
+        if module.name == "numbers.py":
+            continue
+        hits = [m.group(0) for m in NUMBER_SPEC.finditer(module.read_text(encoding="utf-8")) if re.search(r"[\d,defgn%]", m.group(0).split(":")[-1])]
+        if hits:
+            found[module.name] = hits
+    assert not found, f"number formats outside report/numbers.py: {found}"

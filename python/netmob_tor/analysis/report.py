@@ -39,7 +39,7 @@ def format_correlations(correlations: pd.DataFrame, boot: pd.DataFrame | None = 
     head = f"{'':<{width}}{'rho':>8}{'p-value':>12}{'n':>6}"
     ci = boot.set_index("predictor") if boot is not None and len(boot) else None
     if ci is not None:
-        head += f"{'bootstrap 95% CI':>22}"
+        head += f"{'day-block 95% CI':>22}"
     first, last = defaults().sv_years
     lines = [f"Table 2: Spearman correlation with the sexual-violence rate ({first}-{last}, commune values)", head]
     for row in correlations.itertuples(index=False):

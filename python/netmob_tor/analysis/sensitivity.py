@@ -262,7 +262,8 @@ def run(database: Path, replicates: int | None = None, settings: dict[str, Any] 
 def format_table(table: pd.DataFrame) -> str:
     """The table as plain text: one line per row, estimate with its interval."""
     lines = ["Sensitivity of Table 2 (Spearman rho, sexual-violence rate vs log cpc per 1000) to each processing choice",
-             "(exploratory area-level associations; no individual or causal meaning)"]
+             "(exploratory area-level associations; no individual or causal meaning)",
+             "[low, high]: 95% percentile interval of a bootstrap over communes (communes resampled with replacement)"]
     for r in table.itertuples():
         extra = f"  interaction {r.interaction:+.3f}" if r.kind == "pair" else ""
         lines.append(f"{r.label[:60]:<60} rho {r.rho:+.3f} [{r.ci_low:+.3f}, {r.ci_high:+.3f}] n {r.n:>4}  "

@@ -2,12 +2,14 @@
 
 Every section renders what the warehouse holds and names what is missing instead of failing.
 The data source and its caveat come from the warehouse's record (netmob_tor.provenance).
-Communes only: no tile id, no coordinate is written to the page.
+Communes only: no tile id, no coordinate is written to the page. Every number goes through
+report.numbers (one format, stated once on the page); every interval names what was resampled.
 """
 
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +22,7 @@ from netmob_tor.analysis.regressions import CPC, CPC_LAGGED, SV
 from netmob_tor.params import StudyParameters, study_parameters
 from netmob_tor.provenance import DataSource, caveat, describe, read_data_source
 from netmob_tor.report import data, figures, interactive_map, tables
+from netmob_tor.report.numbers import NUMBER_FORMAT, fmt, interval, p_value, percent, regroup
 from netmob_tor.report.page import PAGE_CSS, Parameters, parameters_table
 
 # Marts the report is built from; without them the matching sections say what is missing.
@@ -32,20 +35,21 @@ OPTIONAL_TABLES = (
     "analysis_pca_explained_variance", "analysis_mixed_model", "analysis_morans_i",
     "analysis_bootstrap_correlations", "analysis_bootstrap_rho", "analysis_sensitivity",
 )
-# Analysis tables rendered by a dedicated layout, or too long for the page (kept in the warehouse).
+# Analysis tables rendered by a dedicated layout or section (profile_comparison has its own section).
 DEDICATED = {"correction_factor_summary", "cpc_range_summary", "correlations", "dependent_correlation_tests",
              "regressions", "pca_loadings", "pca_explained_variance", "bootstrap_correlations", "bootstrap_rho",
-             "mixed_model", "sensitivity", "not_computed"}
+             "mixed_model", "morans_i", "sensitivity", "not_computed", "profile_comparison", "pca_region_scores"}
+# Per-commune or per-department tables, too long for the page: named in one sentence, kept in the warehouse.
 NOT_PRINTED = {"regression_input", "pca_department_scores"}
-TITLES = {
-    "morans_i": "Moran's I of the Table 3 (main) residuals over neighbouring communes",
-    "pca_region_scores": "Google Trends PCA: scores of the pre-2015 regions",
-}
+TITLES: dict[str, str] = {}  # a heading for a generic analysis table (default: its name)
 HEATMAP_SCOPES = [("all_communes", "All study communes"), ("top_10_cpc", "The ten communes with the largest cpc per 1000")]
+# The sections every page has after "Read this first", in order, with their entry in the table of contents;
+# the processing-profile section follows the study tables when analysis_profile_comparison exists.
 TOC = [("tables", "Study tables"), ("communes", "Communes"), ("beyond", "Beyond the paper"),
        ("sensitivity", "Sensitivity"), ("trends", "Google Trends"),
        ("temporal", "Day × hour"), ("maps", "Maps"), ("national", "National context"), ("quality", "Data quality"),
        ("parameters", "Parameters")]
+CONTENTS = {"caution": "Read this first", "profiles": "Processing profiles", **dict(TOC)}
 
 
 def _missing(names: list[str]) -> str:
@@ -79,8 +83,9 @@ def _figure(src: str, alt: str, caption: str = "") -> str:
 
 
 def _section(anchor: str, title: str, body: str) -> str:
-    """One <section> with its heading."""
-    return f'<section id="{anchor}"><h2>{html.escape(title)}</h2>{body}</section>'
+    """One <section> with its heading and a link back to the table of contents."""
+    return (f'<section id="{anchor}"><h2>{html.escape(title)} <a class="up" href="#contents" title="Back to the contents">'
+            f'↑ contents</a></h2>{body}</section>')
 
 
 def _not_computed(analysis: dict[str, pd.DataFrame]) -> str:
@@ -105,6 +110,7 @@ def _study_tables(analysis: dict[str, pd.DataFrame], con: duckdb.DuckDBPyConnect
         parts.append(_absent(analysis, "correction_factor_summary"))
     if "correlations" in analysis:
         parts.append(_guard(lambda: tables.table2(analysis["correlations"], analysis.get("bootstrap_correlations")), "Table 2"))
+        parts.append(_guard(lambda: _table2_intervals(analysis), "The note on Table 2's intervals"))
     else:
         parts.append(_absent(analysis, "correlations"))
     if "dependent_correlation_tests" in analysis:
@@ -120,8 +126,51 @@ def _study_tables(analysis: dict[str, pd.DataFrame], con: duckdb.DuckDBPyConnect
 
 def _cpc_range(r: pd.Series) -> str:
     """The results-text sentence on the range of cpc per 1000."""
-    return (f"<p>cpc per 1000: mean {r.mean_cpc_per_1000:,.0f}, from {r.min_cpc_per_1000:,.0f} to "
-            f"{r.max_cpc_per_1000:,.0f}; {int(r.n_floored)} communes with the floored c.</p>")
+    return (f"<p>cpc per 1000: mean {fmt(r.mean_cpc_per_1000)}, from {fmt(r.min_cpc_per_1000)} to "
+            f"{fmt(r.max_cpc_per_1000)}; {fmt(int(r.n_floored))} communes with the floored c.</p>")
+
+
+def _study_row(sensitivity: pd.DataFrame | None) -> pd.Series | None:
+    """The study profile's row of analysis_sensitivity (its cpc rho with the interval over communes), if stored."""
+    if sensitivity is None or not len(sensitivity) or "is_study_profile" not in sensitivity.columns:
+        return None
+    rows = sensitivity[sensitivity["is_study_profile"].astype(bool)]
+    return rows.iloc[0] if len(rows) else None
+
+
+def _replicates(frame: pd.DataFrame | None, key: str = "replicates") -> str:
+    """', N replicates' from a bootstrap table's own record (a column, else its parameters), or nothing."""
+    if frame is None or not len(frame):
+        return ""
+    if key in frame.columns:
+        return f", {fmt(int(frame[key].iloc[0]))} replicates"
+    if "parameters" in frame.columns:
+        replicates = json.loads(frame["parameters"].iloc[0]).get("bootstrap", {}).get("replicates")
+        return f", {fmt(int(replicates))} replicates" if replicates else ""
+    return ""
+
+
+def _table2_intervals(analysis: dict[str, pd.DataFrame]) -> str:
+    """The sentence that reconciles Table 2's day-block interval with the sensitivity section's interval over communes."""
+    boot = analysis.get("bootstrap_correlations")
+    cpc = boot[boot["predictor"] == CPC] if boot is not None and len(boot) and "predictor" in boot.columns else None
+    study = _study_row(analysis.get("sensitivity"))
+    if cpc is None or not len(cpc):
+        return ""
+    day = cpc.iloc[0]
+    day_block = (f"Two intervals are given for the cpc ρ = {fmt(day.rho, 3)}: Table 2's interval from the day-block bootstrap, "
+                 f"{interval(day.ci_low, day.ci_high, 3)} ({fmt(int(day.replicates))} replicates), redraws whole days with "
+                 f"replacement (the same days for every commune) and keeps the {fmt(int(day.n))} communes fixed, so it "
+                 "measures only how each commune's traffic figures vary from day to day")
+    if study is None:
+        return (f'<p class="intervals">{day_block}; it leaves out the variation from which communes are in the sample, '
+                "which the bootstrap over communes of the sensitivity section measures (run <code>netmob-tor sensitivity</code>).</p>")
+    same = "for the same estimate" if abs(float(study.rho) - float(day.rho)) < 5e-4 else f"for its estimate {fmt(study.rho, 3)}"
+    return (f'<p class="intervals">{day_block}, while the sensitivity section\'s interval from the bootstrap over communes, '
+            f"{interval(study.ci_low, study.ci_high, 3)} ({same}{_replicates(analysis.get('sensitivity'))}), redraws the "
+            "communes themselves, so it also carries the variation between communes, which is much larger than the "
+            "day-to-day variation of each commune's figures: hence it is the wider of the two, and the one to read for how "
+            "far the correlation would move with another sample of communes.</p>")
 
 
 def _key_variables() -> dict[str, list[str]]:
@@ -150,37 +199,72 @@ def _table4(con: duckdb.DuckDBPyConnection, present: set[str], top_tile_share: f
 
 
 def _beyond_the_paper(analysis: dict[str, pd.DataFrame]) -> str:
-    """Every other analysis_* table, generic layout; long per-commune tables are summarised."""
+    """The analyses the paper did not run: per-commune intervals (summarised), the mixed model, Moran's I, any other
+    analysis_* table, and the paper-mode tables from the released aggregates; long tables are named, not printed."""
     parts = []
     if "bootstrap_rho" in analysis and len(analysis["bootstrap_rho"]):
         boot = analysis["bootstrap_rho"]
         width = (boot["ci_high"] - boot["ci_low"]).dropna()
+        excluding = int(((boot["ci_low"] > 0) | (boot["ci_high"] < 0)).sum())
         parts.append(
-            f"<p>Day-block bootstrap of each commune's ρ: {len(boot):,} communes, median 95% interval width "
-            f"{width.median():.3f}; {int(((boot['ci_low'] > 0) | (boot['ci_high'] < 0)).sum()):,} intervals exclude 0 "
-            "(per commune in <code>analysis_bootstrap_rho</code>).</p>"
+            f"<p>Each commune's ρ with its 95% interval from the day-block bootstrap (whole days resampled, the same days "
+            f"for every commune{_replicates(boot)}): {fmt(len(boot))} communes, median interval width "
+            f"{fmt(width.median(), 3)}; {fmt(excluding)} intervals exclude 0. The map's tooltips show the same bootstrap's "
+            "interval of each commune's cpc per 1000.</p>"
         )
     if "mixed_model" in analysis and len(analysis["mixed_model"]):
         parts.append(_guard(lambda: tables.mixed_model(analysis["mixed_model"], _key_variables()), "The mixed model"))
+    if "morans_i" in analysis and len(analysis["morans_i"]):
+        parts.append(_guard(lambda: tables.morans_i(analysis["morans_i"]), "Moran's I"))
     for name, frame in analysis.items():
-        if name in NOT_PRINTED and len(frame):
-            parts.append(f"<p><code>analysis_{html.escape(name)}</code>: {len(frame):,} rows, kept in the warehouse.</p>")
         if name in DEDICATED or name in NOT_PRINTED or name.startswith("released_") or not len(frame):
             continue
         parts.append(f"<h3>{html.escape(TITLES.get(name, name.replace('_', ' ')))}</h3>"
                      + _guard(lambda: tables.generic_table(frame, f"analysis_{name}"), f"analysis_{name}"))
+    kept = [f"<code>analysis_{html.escape(n)}</code>" for n in ["bootstrap_rho", *sorted(NOT_PRINTED)] if n in analysis and len(analysis[n])]
+    if kept:
+        parts.append(f"<p>The per-commune and per-department tables are too long for this page and stay in the warehouse "
+                     f"(read them with <code>netmob-tor sql</code>): {', '.join(kept)}.</p>")
     released = {k.removeprefix("released_"): v for k, v in analysis.items() if k.startswith("released_")}
     if released:
-        parts.append("<h3>Paper mode: the same tables from the study's released aggregates</h3>")
+        parts.append("<h3>Paper mode: Tables 1 and 2 from the study's released aggregates</h3>")
         if "correction_factor_summary" in released:
-            parts.append(_guard(lambda: tables.table1(released["correction_factor_summary"]), "Table 1 (paper mode)"))
+            parts.append(_guard(lambda: tables.table1(released["correction_factor_summary"],
+                                                      "Table 1, paper mode (released aggregates). Distribution of ρ_j and c_j"),
+                                "Table 1 (paper mode)"))
         if "correlations" in released:
-            parts.append(_guard(lambda: tables.table2(released["correlations"]), "Table 2 (paper mode)"))
+            parts.append(_guard(lambda: tables.table2(released["correlations"], title="Table 2, paper mode (released "
+                                                      "aggregates). Spearman correlation with"), "Table 2 (paper mode)"))
     parts += [_absent(analysis, n) for n in ("regressions", "mixed_model", "morans_i", "bootstrap_correlations", "pca_loadings")
               if n not in analysis]
     if not parts:
         parts.append("<p>No further analysis tables in this warehouse.</p>")
     return "".join(parts)
+
+
+SENSITIVITY_HEADER = ["Processing choice", "Spearman ρ", tables.COMMUNE_INTERVAL, "p-value", "n", "Mean c", "Communes with floored c",
+                      "Commune ranking vs the study profile (Spearman)"]
+
+
+def _sensitivity_rows(table: pd.DataFrame, with_interaction: bool) -> list[list[object]]:
+    """One row per specification: estimate, interval over communes, p, n, mean c, floored communes, ranking (interaction)."""
+    rows = []
+    for r in table.itertuples(index=False):
+        row = [r.label, fmt(r.rho, 3), interval(r.ci_low, r.ci_high, 3), p_value(r.p_value), fmt(int(r.n)), fmt(r.mean_c),
+               fmt(int(r.n_floored)), fmt(r.ranking_rho_vs_study, 3)]
+        rows.append(row + ([fmt(r.interaction, 3)] if with_interaction else []))
+    return rows
+
+
+def _interaction_note(table: pd.DataFrame, with_interaction: bool) -> str:
+    """What the interaction column holds, or why the table has no pair rows (and so no interaction column)."""
+    threshold = json.loads(table["parameters"].iloc[0]).get("interaction_threshold") if "parameters" in table.columns else None
+    limit = f" (sensitivity_interaction_threshold = {fmt(threshold, exact=True)})" if threshold is not None else ""
+    if with_interaction:
+        return (f"<p>Interaction (pair rows): the pair's change of ρ minus the sum of its two single changes; a pair is "
+                f"listed only when that departs from 0 by more than the threshold{limit}.</p>")
+    return (f"<p>Every pair of choices was built too: in none did the joint change of ρ depart from the sum of the two "
+            f"single changes by more than the threshold{limit}, so no pair row is listed, and no interaction column.</p>")
 
 
 def _sensitivity(analysis: dict[str, pd.DataFrame], images: Path, source: DataSource | None) -> str:
@@ -193,12 +277,17 @@ def _sensitivity(analysis: dict[str, pd.DataFrame], images: Path, source: DataSo
                  "the real files are used. " if source is not None and source.is_synthetic else "")
     intro = ("<p>Each row rebuilds the study profile's models with one processing choice changed (or two, where their joint "
              "effect departs from the sum of their single effects), from the loaded tables, without re-reading the raw text. "
-             f"{synthetic}Intervals: 95% percentile bootstrap over communes. Exploratory area-level associations; no "
-             "individual or causal meaning.</p>")
+             f"{synthetic}Intervals: 95% percentile bootstrap over communes (the communes are resampled with replacement"
+             f"{_replicates(table)}), wider than Table 2's day-block interval (see the note under Table 2). Exploratory "
+             "area-level associations; no individual or causal meaning.</p>")
     chart = _figure(_rel(figures.specification_chart(table, published.TABLE2["log_cpc_per_1000"][0], images / "sensitivity.png")),
-                    "Specification chart: Table 2 cpc correlation per processing choice", "Study profile dashed, published value dotted.")
-    shown = table[["label", "rho", "ci_low", "ci_high", "p_value", "n", "mean_c", "n_floored", "ranking_rho_vs_study", "interaction"]]
-    return intro + chart + tables.generic_table(shown, "analysis_sensitivity")
+                    "Specification chart: Table 2 cpc correlation per processing choice",
+                    "Point: Spearman ρ; bar: its 95% interval, bootstrap over communes. Study profile dashed, published value dotted.")
+    with_interaction = "interaction" in table.columns and table["interaction"].notna().any()
+    header = SENSITIVITY_HEADER + (["Interaction"] if with_interaction else [])
+    caption = "analysis_sensitivity: Table 2's cpc correlation under each processing choice"
+    return (intro + chart + tables.html_table(header, _sensitivity_rows(table, with_interaction), caption)
+            + _interaction_note(table, with_interaction))
 
 
 def _trends(analysis: dict[str, pd.DataFrame], images: Path) -> str:
@@ -208,7 +297,9 @@ def _trends(analysis: dict[str, pd.DataFrame], images: Path) -> str:
     parts = [_figure(_rel(figures.pca_loadings_heatmap(analysis["pca_loadings"], images / "pca_loadings.png")),
                      "Google Trends PCA loadings heatmap", "Loadings of the standardised search terms on each component.")]
     if "pca_explained_variance" in analysis:
-        parts.append(tables.generic_table(analysis["pca_explained_variance"], "Explained variance"))
+        parts.append(tables.generic_table(analysis["pca_explained_variance"], "Explained variance of each component"))
+    if "pca_region_scores" in analysis and len(analysis["pca_region_scores"]):
+        parts.append(tables.generic_table(analysis["pca_region_scores"], "Scores of the pre-2015 regions on each component"))
     return "".join(parts)
 
 
@@ -234,7 +325,8 @@ def _temporal(con: duckdb.DuckDBPyConnection, present: set[str], images: Path) -
         path = figures.weekday_hour_heatmap(rows, title, images / f"heatmap_{scope}.png")
         n = int(rows["n_communes"].iloc[0])
         parts.append(_figure(_rel(path), f"Day-of-week by hour heatmap: {title}",
-                             f"{title} ({n:,} communes): sums over the kept days, local time."))
+                             f"{title} ({fmt(n)} commune{'s' if n != 1 else ''}): sums over the kept days, local time; "
+                             "each panel has its own colour scale (volumes of different services)."))
     singles = cells[cells["scope_rank"].notna()]
     if len(singles):
         path = figures.hourly_profiles(singles, images / "hourly_top3.png")
@@ -245,17 +337,24 @@ def _temporal(con: duckdb.DuckDBPyConnection, present: set[str], images: Path) -
 
 
 def _maps(con: duckdb.DuckDBPyConnection, present: set[str], images: Path, threshold: int, source_caveat: str = "") -> str:
-    """The interactive choropleth (report.interactive_map), then one static choropleth per urban area, small populations hatched."""
+    """The interactive choropleth (report.interactive_map), then one static choropleth per urban area, small populations
+    hatched; all on one log colour scale (data.colour_range over every study commune), its colour bar drawn once."""
     if not {"commune_summary", "commune_boundaries"} <= present:
         return _missing([n for n in ("commune_summary", "commune_boundaries") if n not in present])
     shapes = loaders.commune_shapes(con)
-    parts = [_guard(lambda: interactive_map.render(shapes, loaders.commune_cpc_intervals(con, present), threshold, source_caveat),
-                    "The interactive map"),
+    scale = data.colour_range(shapes["cpc_per_1000"])
+    parts = [_guard(lambda: interactive_map.render(shapes, loaders.commune_cpc_intervals(con, present), threshold, source_caveat,
+                                                   scale), "The interactive map"),
+             _figure(_rel(figures.map_colour_scale(scale, images / "maps_colour_scale.png")),
+                     "Colour scale of the static maps: cpc per 1000 inhabitants, log scale",
+                     f"One colour scale for every static map below (and the interactive map): cpc per 1000 inhabitants on a "
+                     f"log scale from {fmt(scale[0])} to {fmt(scale[1])}, the smallest and largest value over all study "
+                     f"communes; hatched communes have fewer than {fmt(threshold)} inhabitants (fragile estimates)."),
              '<div class="maps">']
     for city, communes in shapes.groupby("city", sort=True):
         slug = "".join(ch if ch.isalnum() else "_" for ch in city)
-        path = figures.city_choropleth(communes, city, threshold, images / f"map_{slug}.png")
-        parts.append(_figure(_rel(path), f"Choropleth of cpc per 1000 in {city}", f"{city}: {len(communes):,} communes"))
+        path = figures.city_choropleth(communes, city, threshold, scale, images / f"map_{slug}.png")
+        parts.append(_figure(_rel(path), f"Choropleth of cpc per 1000 in {city}", f"{city}: {fmt(len(communes))} communes"))
     parts.append("</div>")
     return "".join(parts)
 
@@ -269,8 +368,8 @@ def _national(con: duckdb.DuckDBPyConnection, present: set[str], images: Path, y
                      f"CyberTipline reports per 1000 inhabitants in Europe, {year}",
                      "NCMEC CyberTipline reports by country (Diaphanous, CC BY 4.0) per 1000 inhabitants.")]
     france = context[context["is_france"]].sort_values("report_year")
-    rows = [[fmt_year(r.report_year), tables.fmt(r.cybertipline_reports), tables.fmt(r.reports_per_1000),
-             f"{int(r.europe_rank_per_1000)} of {int(r.n_europe_ranked)}" if pd.notna(r.europe_rank_per_1000) else ""]
+    rows = [[fmt_year(r.report_year), fmt(r.cybertipline_reports), fmt(r.reports_per_1000),
+             f"{fmt(int(r.europe_rank_per_1000))} of {fmt(int(r.n_europe_ranked))}" if pd.notna(r.europe_rank_per_1000) else ""]
             for r in france.itertuples(index=False)]
     parts.append(tables.html_table(["Year", "CyberTipline reports", "per 1000 inhabitants", "rank in Europe"], rows,
                                    "France: CyberTipline reports per year"))
@@ -279,12 +378,12 @@ def _national(con: duckdb.DuckDBPyConnection, present: set[str], images: Path, y
         s = study.iloc[0]
         parts.append(tables.html_table(
             ["", "value"],
-            [["Study communes", tables.fmt(int(s.study_n_communes))],
-             ["Their population", tables.fmt(int(s.study_population))],
-             ["Share of France's population", f"{100 * s.study_population_share:.1f} %"],
-             ["Sum of cpc (traffic units)", tables.fmt(float(s.study_cpc))],
-             ["cpc per 1000 inhabitants (study area)", tables.fmt(float(s.study_cpc_per_1000))],
-             ["CyberTipline reports, France", tables.fmt(int(s.cybertipline_reports))]],
+            [["Study communes", fmt(int(s.study_n_communes))],
+             ["Their population", fmt(int(s.study_population))],
+             ["Share of France's population", percent(s.study_population_share)],
+             ["Sum of cpc (traffic units)", fmt(float(s.study_cpc))],
+             ["cpc per 1000 inhabitants (study area)", fmt(float(s.study_cpc_per_1000))],
+             ["CyberTipline reports, France", fmt(int(s.cybertipline_reports))]],
             f"The study's totals next to France {year}: different quantities (traffic volume vs reports), for context only"))
     return "".join(parts)
 
@@ -301,7 +400,7 @@ def _top_communes(con: duckdb.DuckDBPyConnection, present: set[str], threshold: 
     summary = loaders.top_communes(con, 20)
     n_small = loaders.n_small_population(con)
     return (tables.top_communes(summary, threshold)
-            + f"<p>{n_small:,} communes have fewer than {threshold} inhabitants; their per-1000 figures rest on few "
+            + f"<p>{fmt(n_small)} communes have fewer than {fmt(threshold)} inhabitants; their per-1000 figures rest on few "
               "people and are flagged (⚑ here, hatched on the maps).</p>")
 
 
@@ -312,7 +411,7 @@ def _profiles(con: duckdb.DuckDBPyConnection) -> str:
             "puts the spring-forward day on its real hours and uses the commune file's population (README, "
             "\"Processing profiles\"). On the embedded synthetic data the study profile is calibrated to the release, "
             "so its figures are a check of the pipeline, and the corrected profile's differences are illustrative.</p>")
-    return note + table.to_html(index=False, float_format=lambda v: f"{v:.4f}", na_rep="", border=0, classes="data")
+    return note + tables.profile_comparison(table)
 
 
 def _coverage(con: duckdb.DuckDBPyConnection, present: set[str]) -> str:
@@ -320,12 +419,16 @@ def _coverage(con: duckdb.DuckDBPyConnection, present: set[str]) -> str:
     coverage = loaders.city_tile_coverage(con, present)
     if coverage is None:
         return _missing([loaders.CITY_TILE_COVERAGE])
-    shares = coverage.pivot(index="city", columns="service", values="share_dl_outside").add_prefix("share of download outside: ")
+    shares = coverage.pivot(index="city", columns="service", values="share_dl_outside")
     counts = coverage.groupby("city")[["n_tiles", "n_tiles_outside", "n_communes"]].first()
-    table = counts.join(shares).reset_index()
+    services = list(shares.columns)
+    rows = [[city, fmt(int(r.n_tiles)), fmt(int(r.n_tiles_outside)), fmt(int(r.n_communes))]
+            + [percent(shares.loc[city, service], 2) for service in services] for city, r in counts.iterrows()]
+    header = [tables.column_label(c) for c in ("city", "n_tiles", "n_tiles_outside", "n_communes")]
     return ("<p>Tiles whose centroid lies outside the communes of the sample (under the study's rule, outside the study's "
             "communes of that urban area) are not assigned to any commune; they are counted here per urban area.</p>"
-            + table.to_html(index=False, float_format=lambda v: f"{v:.3f}", na_rep="", border=0, classes="data"))
+            + tables.html_table(header + [f"{service}: download outside" for service in services], rows,
+                                "Tiles and download outside the communes of the sample, per urban area"))
 
 
 def _data_quality(con: duckdb.DuckDBPyConnection, present: set[str]) -> str:
@@ -339,9 +442,11 @@ def _set_aside(con: duckdb.DuckDBPyConnection) -> str:
     flagged = loaders.set_aside_communes(con)
     if flagged.empty:
         return "<p>No traffic line of a study commune's tiles was set aside: every file held every tile, and every line was read.</p>"
-    return (f"<p>{len(flagged)} communes rest on traffic files from which lines were set aside (listed in the audit table "
+    rows = [[r.commune, r.code, r.city, fmt(int(r.lines_set_aside)), fmt(r.pct_of_lines, 3), r.reasons or ""]
+            for r in flagged.itertuples(index=False)]
+    return (f"<p>{fmt(len(flagged))} communes rest on traffic files from which lines were set aside (listed in the audit table "
             "<code>traffic_quarantine</code>); their totals and correlations exclude those lines. Read their figures with care.</p>"
-            + flagged.to_html(index=False, na_rep="", border=0, classes="data"))
+            + tables.html_table([tables.column_label(c) for c in flagged.columns], rows, "Communes with traffic lines set aside"))
 
 
 def _sections(con: duckdb.DuckDBPyConnection, present: set[str], analysis: dict[str, pd.DataFrame], images: Path,
@@ -353,8 +458,9 @@ def _sections(con: duckdb.DuckDBPyConnection, present: set[str], analysis: dict[
     sections = [
         _section("caution", "Read this first", f'<p class="caution">{html.escape(CAUTION)} Figures are per commune; '
                  "the report never shows a tile or a coordinate. Communes under "
-                 f"{threshold} inhabitants are flagged as fragile estimates. The estimate cpc is the study's correction "
+                 f"{fmt(threshold)} inhabitants are flagged as fragile estimates. The estimate cpc is the study's correction "
                  "factor times Tor download volume: a model quantity, not a count of people or of offences.</p>"
+                 f'<p id="number-format">{html.escape(NUMBER_FORMAT)}</p>'
                  + (_missing(missing_required) if missing_required else "")),
         _section("tables", "Study tables (Tables 1-4 and robustness)", _study_tables(analysis, con, present, study.top_tile_share)),
         _section("communes", "Communes with the largest estimates", _guard(lambda: _top_communes(con, present, threshold), "The commune table")),
@@ -381,7 +487,8 @@ def _page(sections: list[str], source: DataSource | None, profile: str, choices:
     built = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     analysis_line = (f"analysis run {html.escape(run['run_at'])} on the {html.escape(run['source'])} source"
                      if run else "no analysis tables stored (run <code>netmob-tor analyze</code>)")
-    toc = "".join(f'<li><a href="#{a}">{html.escape(t)}</a></li>' for a, t in TOC)
+    anchors = [a for section in sections for a in [section.partition('<section id="')[2].partition('"')[0]] if a]
+    toc = "".join(f'<li><a href="#{a}">{html.escape(CONTENTS.get(a, a))}</a></li>' for a in anchors)
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -394,11 +501,11 @@ def _page(sections: list[str], source: DataSource | None, profile: str, choices:
 <header>
 <h1>Tor traffic and sexual-violence statistics by French commune: study report</h1>
 <p class="meta">Reproduction of Koebe et al. (2024), <i>Humanities and Social Sciences Communications</i> 11,
-doi:10.1057/s41599-024-03343-4. Data source: <strong id="data-source">{html.escape(describe(source))}</strong>.
+doi:10.1057/s41599-024-03343-4. Data source: <strong id="data-source">{html.escape(source_sentence(source))}</strong>.
 <span id="data-source-caveat">{html.escape(caveat(source))}</span>
 Processing profile: <strong id="processing-profile">{html.escape(str(profile))}</strong> ({html.escape(str(choices))}).
 Built {built} by netmob_tor {html.escape(__version__)}; {analysis_line}.</p>
-<nav><ul>{toc}</ul></nav>
+<nav id="contents" aria-label="Contents"><strong>Contents</strong><ol>{toc}</ol></nav>
 </header>
 <main>
 {''.join(sections)}
@@ -407,6 +514,16 @@ Built {built} by netmob_tor {html.escape(__version__)}; {analysis_line}.</p>
 </body>
 </html>
 """
+
+
+def source_sentence(source: DataSource | None) -> str:
+    """The warehouse's data source in words (provenance.describe), its counts in the report's number format (the
+    folder's path left exactly as recorded)."""
+    text = describe(source)
+    root = str(source.data_root) if source is not None and source.data_root else ""
+    if root and root in text:
+        return root.join(regroup(part) for part in text.split(root))
+    return regroup(text)
 
 
 def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path) -> Path:

@@ -4,7 +4,8 @@ A Vega-Lite chart (built with Altair) drawn by Vega, Vega-Lite and Vega-Embed in
 (vl-convert-python's bundle), so the page works offline from a file. The commune polygons are embedded
 in a <script> for drawing only; the tooltip shows the commune's name, code, population, cpc per 1000
 with its day-block bootstrap interval and the small-population flag, never a coordinate or a tile.
-The static maps stay for printing; this one is hidden in print.
+Every number shown (tooltip and legend) is written by numbers.fmt, and the colour scale is the one
+the static maps share (data.colour_range). The static maps stay for printing; this one is hidden in print.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import altair as alt
 import pandas as pd
 import vl_convert
 
-from netmob_tor.report.tables import fmt
+from netmob_tor.report.data import colour_range as shared_colour_range
+from netmob_tor.report.numbers import fmt, interval, tick
 
 MAP_ID = "cpc-map"
 CITY_PARAM = "urban_area"
@@ -27,9 +29,10 @@ CITY_PARAM = "urban_area"
 DECIMALS = 5
 WIDTH, HEIGHT = 560, 480
 # The fields the tooltip shows, in order (feature property, title), numbers as the report's tables print them
-# (tables.fmt); nothing else is ever displayed.
+# (numbers.fmt); nothing else is ever displayed.
+INTERVAL_TITLE = "95% interval, day-block bootstrap"
 TOOLTIP = [("commune_name", "Commune"), ("commune_code", "Code"), ("population", "Population"),
-           ("cpc_label", "cpc per 1000"), ("interval", "Bootstrap interval"), ("small_population", "Small population")]
+           ("cpc_label", "cpc per 1000"), ("interval", INTERVAL_TITLE), ("small_population", "Small population")]
 PRINT_CSS = f"#{MAP_ID}-figure .vega-bindings {{margin-bottom: 0.5em}} @media print {{#{MAP_ID}-figure {{display: none}}}}"
 
 
@@ -70,7 +73,7 @@ def _interval(low: float | None, high: float | None) -> str:
     """The interval as the tooltip prints it, or why it is absent."""
     if low is None or high is None:
         return "not computed (run netmob-tor analyze)"
-    return f"{fmt(low)} to {fmt(high)}"
+    return interval(low, high)
 
 
 def features(shapes: pd.DataFrame, intervals: pd.DataFrame | None, threshold: int) -> list[dict[str, Any]]:
@@ -104,22 +107,40 @@ def features(shapes: pd.DataFrame, intervals: pd.DataFrame | None, threshold: in
     return out
 
 
-def chart(collection: list[dict[str, Any]], cities: Sequence[str], threshold: int) -> alt.Chart:
-    """The Vega-Lite choropleth: log colour scale of cpc per 1000, one urban area at a time (a select list)."""
+def legend_ticks(colour_range: tuple[float, float]) -> list[float]:
+    """The colour legend's labelled values: the powers of ten inside the scale, else its two ends."""
+    low, high = colour_range
+    powers = [10.0 ** k for k in range(math.ceil(math.log10(low)), math.floor(math.log10(high)) + 1)]
+    return powers or [low, high]
+
+
+def _legend_labels(values: Sequence[float]) -> str:
+    """A Vega expression writing each legend value as numbers.tick does (the static maps' colour bar: 0.01, 1 000)."""
+    expression = "datum.label"
+    for value in reversed(values):
+        expression = f"datum.value == {value!r} ? {json.dumps(tick(value))} : ({expression})"
+    return expression
+
+
+def chart(collection: list[dict[str, Any]], cities: Sequence[str], threshold: int,
+          colour_range: tuple[float, float] = (1.0, 10.0)) -> alt.Chart:
+    """The Vega-Lite choropleth: cpc per 1000 on the static maps' log colour scale (`colour_range`), one urban
+    area at a time (a select list)."""
     city = alt.param(name=CITY_PARAM, value=cities[0], bind=alt.binding_select(options=list(cities), name="Urban area "))
     data = alt.InlineData(values={"type": "FeatureCollection", "features": collection}, format=alt.DataFormat(property="features"))
     tooltip = [alt.Tooltip(f"properties.{name}:N", title=title) for name, title in TOOLTIP]
     small = alt.Legend(labelExpr="datum.label == 'no' ? 'no' : 'yes (fragile)'", symbolType="square", symbolFillColor="#ffffff",
                        symbolStrokeColor="#555555", symbolStrokeWidth=1.5, symbolSize=300)
     title = alt.Title(alt.ExprRef(f"'cpc per 1000 inhabitants by commune: ' + {CITY_PARAM}"))
+    ticks = legend_ticks(colour_range)
     return (
         alt.Chart(data, width=WIDTH, height=HEIGHT, title=title)
         .mark_geoshape(stroke="#555555", strokeWidth=0.5)
         .encode(
             color=alt.Color("properties.cpc_per_1000:Q", title="cpc per 1000 (log scale)",
-                            scale=alt.Scale(type="log", scheme="magma", reverse=True),
-                            legend=alt.Legend(format=",.4~r")),
-            strokeDash=alt.StrokeDash("properties.small_population:N", title=f"Under {threshold:,} inhabitants",
+                            scale=alt.Scale(type="log", scheme="magma", reverse=True, domain=list(colour_range), clamp=True),
+                            legend=alt.Legend(values=ticks, labelExpr=_legend_labels(ticks))),
+            strokeDash=alt.StrokeDash("properties.small_population:N", title=f"Under {fmt(threshold)} inhabitants",
                                       scale=alt.Scale(domain=["no", _small_label(threshold)], range=[[1, 0], [3, 2]]),
                                       legend=small),
             tooltip=tooltip,
@@ -133,7 +154,7 @@ def chart(collection: list[dict[str, Any]], cities: Sequence[str], threshold: in
 
 def _small_label(threshold: int) -> str:
     """The tooltip's small-population flag for a commune under the threshold."""
-    return f"yes: under {threshold:,} inhabitants, a fragile estimate"
+    return f"yes: under {fmt(threshold)} inhabitants, a fragile estimate"
 
 
 # Characters that could end or change a <script> element (`</script`, `<!--` then `<script`), or end a
@@ -154,23 +175,28 @@ def vegalite_version() -> str:
     return ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
 
 
-def render(shapes: pd.DataFrame, intervals: pd.DataFrame | None, threshold: int, source_caveat: str = "") -> str:
+def render(shapes: pd.DataFrame, intervals: pd.DataFrame | None, threshold: int, source_caveat: str = "",
+           colour_range: tuple[float, float] | None = None) -> str:
     """The map's HTML: a <figure> with its caption (ending with `source_caveat`, the data source's caveat), the
-    inlined JavaScript bundle and the chart's spec, every name escaped for its <script>."""
+    inlined JavaScript bundle and the chart's spec, every name escaped for its <script>. `colour_range`: the log
+    colour scale the static maps share (default: data.colour_range of `shapes`)."""
     if shapes.empty:
         return '<p class="missing">No commune polygon to draw the interactive map.</p>'
     collection = features(shapes, intervals, threshold)
     cities = sorted(shapes["city"].unique())
-    spec = chart(collection, cities, threshold).to_dict()
-    level = "95%"
+    scale = colour_range or shared_colour_range(shapes["cpc_per_1000"])
+    spec = chart(collection, cities, threshold, scale).to_dict()
+    replicates = ""
     if intervals is not None and len(intervals):
-        level = f"{100 * float(intervals['level'].iloc[0]):.0f}%, {int(intervals['replicates'].iloc[0])} replicates"
+        replicates = f", {fmt(int(intervals['replicates'].iloc[0]))} replicates at {fmt(100 * float(intervals['level'].iloc[0]))}%"
     caption = (
-        "Interactive map of cpc per 1000 inhabitants by commune (log colour scale; dashed borders: under "
-        f"{threshold:,} inhabitants, fragile estimates). Pick an urban area in the list; pointing at a commune shows its "
-        f"name, code, population, cpc per 1000 and its day-block bootstrap interval ({level}). Exploratory area-level "
-        "associations only: cpc is a model quantity (correction factor times Tor download volume), not a count of people "
-        f"or of offences. {source_caveat + ' ' if source_caveat else ''}The static maps below are for printing."
+        f"Interactive map of cpc per 1000 inhabitants by commune (one log colour scale for every urban area, from "
+        f"{fmt(scale[0])} to {fmt(scale[1])}, the static maps' scale; dashed borders: under {fmt(threshold)} inhabitants, "
+        "fragile estimates). Pick an urban area in the list; pointing at a commune shows its name, code, population, cpc "
+        "per 1000 and its 95% interval from the day-block bootstrap (whole days resampled, the same days for every "
+        f"commune{replicates}). Exploratory area-level associations only: cpc is a model quantity (correction factor times "
+        f"Tor download volume), not a count of people or of offences. {source_caveat + ' ' if source_caveat else ''}"
+        "The static maps below are for printing."
     )
     options = {"renderer": "svg", "actions": False}
     bundle = vl_convert.javascript_bundle(vl_version=vegalite_version())

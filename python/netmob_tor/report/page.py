@@ -6,6 +6,7 @@ import html
 from dataclasses import dataclass
 
 from netmob_tor.params import STUDY_PARAMETERS_TABLE, StudyParameters
+from netmob_tor.report.numbers import fmt
 from netmob_tor.report.tables import html_table
 
 PAGE_CSS = """
@@ -13,20 +14,27 @@ body { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; margin: 0 
 padding: 0 1.2em 3em; color: #222; line-height: 1.45; }
 header { border-bottom: 2px solid #444; margin-bottom: 1em; }
 h1 { font-size: 1.5em; } h2 { font-size: 1.25em; border-bottom: 1px solid #bbb; margin-top: 2em; } h3 { font-size: 1.05em; }
+h2 a.up { font-size: 0.65em; font-weight: normal; margin-left: 0.6em; color: #777; text-decoration: none; }
 .meta { color: #444; font-size: 0.92em; }
-nav ul { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: 1em; font-size: 0.9em; }
+nav#contents { font-size: 0.9em; margin: 0.6em 0 1em; }
+nav#contents ol { columns: 13em; column-gap: 2em; margin: 0.4em 0 0; padding-left: 1.6em; }
+#number-format { font-size: 0.9em; color: #333; }
+.intervals { font-size: 0.92em; }
 .caution { background: #fff4e5; border-left: 4px solid #e67e22; padding: 0.6em 0.9em; }
 .missing { color: #8a4b00; font-style: italic; }
-table { border-collapse: collapse; margin: 0.8em 0 1.4em; font-size: 0.86em; }
+table { border-collapse: collapse; margin: 0.8em 0 1.4em; font-size: 0.86em; max-width: 100%; }
 caption { caption-side: top; text-align: left; font-weight: 600; padding-bottom: 0.3em; }
 th, td { padding: 0.25em 0.7em; text-align: right; border-bottom: 1px solid #ddd; }
+td.num { white-space: nowrap; }
 th { border-bottom: 2px solid #555; } td:first-child, th:first-child { text-align: left; }
 figure { margin: 0.8em 0 1.4em; } figure img { max-width: 100%; height: auto; }
 figcaption { font-size: 0.85em; color: #555; }
-.maps { display: grid; grid-template-columns: repeat(auto-fill, minmax(330px, 1fr)); gap: 0.6em; }
+.maps { display: grid; grid-template-columns: repeat(auto-fill, minmax(260px, 1fr)); gap: 0.6em; }
+.maps figure { margin: 0; } .maps figure img { width: 100%; }
 footer { margin-top: 3em; font-size: 0.9em; }
 code { font-size: 0.92em; }
 table.text td { text-align: left; }
+@media (max-width: 1000px) { table { font-size: 0.78em; } th, td { padding: 0.2em 0.4em; } }
 """
 
 # What each study parameter means and where its value comes from.
@@ -68,6 +76,13 @@ ASSUMPTIONS = [
 ]
 
 
+def _parameter(value: object) -> str:
+    """A parameter's value as it was set: numbers in the report's format, never rounded (0.011, 1e-05, 1 000)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return fmt(value, exact=True)
+    return str(value)
+
+
 @dataclass(frozen=True)
 class Parameters:
     """The parameters section and the small-population threshold it states."""
@@ -82,13 +97,13 @@ def parameters_table(params: StudyParameters, implied_scaling: float | None) -> 
     for name, meaning in PARAMETER_SOURCES.items():
         if name in params.values:
             value = params[name]
-            shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+            shown = ", ".join(_parameter(v) for v in value) if isinstance(value, list) else _parameter(value)
             rows.append([name, shown, meaning])
     caption = ("Study parameters (the dbt vars this build recorded, table study_parameters)" if params.source == STUDY_PARAMETERS_TABLE
                else "Study parameters (dbt vars in dbt_project.yml; a build with --vars overrides them)")
     parts = [html_table(["Parameter", "Value", "Meaning and source"], rows, caption, css="text")]
     if implied_scaling is not None:
-        parts.append(f"<p>Check on the warehouse: the median of c / ρ' over communes is {implied_scaling:.5f} "
+        parts.append(f"<p>Check on the warehouse: the median of c / ρ' over communes is {fmt(implied_scaling)} "
                      "(s_onion × s_csam as the build applied it).</p>")
     parts.append("<ul>" + "".join(f"<li>{html.escape(a)}</li>" for a in ASSUMPTIONS) + "</ul>")
     return Parameters(html="".join(parts), threshold=params.small_population_threshold)
