@@ -316,7 +316,7 @@
   select
       null::varchar as source_file, null::varchar as city, null::varchar as service, null::date as traffic_date,
       null::integer as local_day_hours, null::boolean as has_quarter_hours, null::bigint as source_size,
-      null::timestamp as source_modified, null::varchar as load_signature, null::varchar as content_hash
+      null::timestamp as source_modified, null::varchar as load_signature, cast(null as {{ dbt.type_string() }}) as content_hash
   where false
   {%- else -%}
   select * from (values
@@ -324,7 +324,7 @@
     ({{ sql_quote(f.path) }}, {{ sql_quote(f.city) }}, {{ sql_quote(f.service) }}, date '{{ f.day }}',
      {{ f.local_day_hours if f.local_day_hours is not none else 'null' }}::integer, {{ f.quarter_hours }},
      {{ f.size }}::bigint, {{ epoch_ms_timestamp(f.modified_ms ~ '::bigint') }}, '{{ f.signature }}',
-     {{ ("'" ~ f.content_hash ~ "'") if f.content_hash else 'null' }}::varchar){{ ',' if not loop.last }}
+     cast({{ ("'" ~ f.content_hash ~ "'") if f.content_hash else 'null' }} as {{ dbt.type_string() }})){{ ',' if not loop.last }}
     {% endfor -%}
   ) as stamps(
       source_file, city, service, traffic_date, local_day_hours, has_quarter_hours, source_size, source_modified,
