@@ -131,7 +131,7 @@ data: $(STAMP)
 	@test -d '$(DATA_ROOT_SH)' || { echo 'make: DATA_ROOT=$(DATA_ROOT_SH) is not a folder: point it at the folder holding your NetMob files' >&2; exit 2; }
 endif
 
-# generate writes its marker first and refuses a folder it did not write (README "Running on the real data").
+# generate writes its marker first and refuses a folder it did not write (docs/real-data.md).
 $(EMBEDDED)/.complete: $(STAMP) $(GENERATOR)
 	@echo "== [2/6] the embedded synthetic data (netmob-tor generate)"
 	$(BIN)/netmob-tor generate --out $(EMBEDDED) --seed $(SEED) --scale $(SCALE)

@@ -1,7 +1,7 @@
 {#- The SQL that DuckDB and Spark SQL spell differently, one dispatched macro per construct: the
     traffic models call these and stay one file for both targets (profiles.yml `dev` and `spark`).
     Each `duckdb__` implementation renders exactly the SQL the models held before the Spark target
-    existed, so the DuckDB build compiles to the same SQL (README "Scaling out"); the `spark__` one
+    existed, so the DuckDB build compiles to the same SQL (docs/scaling-out.md); the `spark__` one
     is its Spark SQL 4 equivalent. Spark-side inputs that DuckDB computes (the spatial crosswalk and
     the non-traffic tables) are read through duckdb_computed(). -#}
 

@@ -1,7 +1,7 @@
 {#- Locating and reading the raw inputs under `data_root`, whichever of the documented layouts
     (embedded default or a real download) the folder holds. Each input's layout is written once, in
     its source's YAML (`meta.path_var`, `meta.paths`); models read it through source_path(), and
-    `netmob-tor doctor` through netmob_tor.inputs. See README "Running on the real data". -#}
+    `netmob-tor doctor` through netmob_tor.inputs. See docs/real-data.md. -#}
 
 {% macro sql_quote(text) -%}
   {#- `text` (a path, a city or a file name) as a SQL string literal: quotes doubled, never pasted raw,
@@ -103,7 +103,7 @@
     {%- if required -%}
       {{- exceptions.raise_compiler_error(
           "input missing: none of " ~ candidates | join(', ') ~ " under data_root '" ~ root ~ "'. Fix: put the file there "
-          ~ "(see README 'Running on the real data') or set --vars '{" ~ var_name ~ ": /path/to/file}'; "
+          ~ "(see docs/real-data.md) or set --vars '{" ~ var_name ~ ": /path/to/file}'; "
           ~ "`netmob-tor doctor --data-root " ~ root ~ "` lists every input.") -}}
     {%- endif -%}
     {{- return('') -}}

@@ -1,4 +1,4 @@
-"""The traffic part on any city, commune file and period (README "Your own cities and periods").
+"""The traffic part on any city, commune file and period (docs/own-cities.md).
 
 Two small datasets written by the tests, neither tuned to the pipeline:
 - the real-format fixture (ADMIN-EXPRESS COMMUNE.shp in Lambert-93 with municipal districts, the

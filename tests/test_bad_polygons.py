@@ -1,4 +1,4 @@
-"""Bad tile and commune polygons (README "What happens to bad input"): repaired and flagged, or set aside with
+"""Bad tile and commune polygons (docs/bad-input.md): repaired and flagged, or set aside with
 a reason, never a silent move of traffic.
 
 A hand-made city, "Polyville", in the Atlantic (no study commune near), is added to two generated days of

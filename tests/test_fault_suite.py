@@ -1,4 +1,4 @@
-"""The fault suite: each traffic fault of README "What happens to bad input", written into a copy of a
+"""The fault suite: each traffic fault of docs/bad-input.md, written into a copy of a
 clean two-day Dijon set, gives the outcome the table states: the build stops with a message that
 names the file, day or tile, or sets the lines aside with a warning (and flags the commune); a
 harmless variant (CRLF) changes nothing. Each case goes through `netmob-tor doctor`, which reads

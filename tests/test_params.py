@@ -159,8 +159,8 @@ def test_netmob_tor_build_stops_on_bad_vars_in_one_line(capsys: pytest.CaptureFi
         assert text in err, err
 
 
-# Every documented study parameter and processing choice at a value other than its default (README "Processing
-# profiles", dbt_project.yml): the unit tests still pass, since each pins the conditions its expected rows hold under.
+# Every documented study parameter and processing choice at a value other than its default (docs/profiles.md,
+# dbt_project.yml): the unit tests still pass, since each pins the conditions its expected rows hold under.
 OTHER_VALUES = {"log_floor": 1, "tor_lag_hours": 1, "s_onion": 0.078, "c_floor": 0.001, "s_csam_sites": 100,
                 "processing_profile": "corrected", "anomaly_rule": "drop_days", "dst_day_labels": "local_time",
                 "published_rho": "spearman", "population_source": "communes", "district_controls": "parent",

@@ -1,12 +1,11 @@
 """`netmob-tor doctor`: check a data folder before a build (inputs present, readable, traffic coverage).
 
-The small inputs are checked by their headers and first lines; the traffic files are sampled, then
-(unless `--quick`) read line by line by the build's own models and tests in a scratch database, so
-that doctor reports exactly what the build would stop on or set aside (README, "What happens to bad
-input"). Every problem comes with a one-line fix. `convert_xlsx` turns INSEE / ministry xlsx workbooks into the CSV
-the models read (DuckDB's excel extension cannot be installed offline), written to a folder outside the data
-folder and read through the path vars it prints. Doctor never writes, moves or deletes anything under the data folder.
-"""
+The small inputs are checked by their headers and first lines; the traffic files are sampled, then (unless
+`--quick`) read line by line by the build's own models and tests in a scratch database, so that doctor reports
+exactly what the build would stop on or set aside (docs/bad-input.md). Every problem comes with a one-line
+fix. `convert_xlsx` turns INSEE / ministry xlsx workbooks into the CSV the models read (DuckDB's excel
+extension cannot be installed offline), written to a folder outside the data folder and read through the path
+vars it prints. Doctor never writes, moves or deletes anything under the data folder."""
 
 from __future__ import annotations
 
@@ -568,7 +567,7 @@ TEST_FINDINGS = {
 # Inputs without which the build's traffic models cannot run at all (the crosswalk needs the communes;
 # the build stops at compile time on a path outside the traffic layout).
 LINE_CHECK_NEEDS = ("communes", "netmob traffic", "traffic layout")
-LINE_FIX = "replace the file with the original from the NetMob distribution (README, 'What happens to bad input')"
+LINE_FIX = "replace the file with the original from the NetMob distribution (docs/bad-input.md)"
 SET_ASIDE_FIX = ("the build sets these lines aside and flags their communes; to keep them, replace the file with the "
                  "original from the NetMob distribution")
 

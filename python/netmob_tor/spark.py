@@ -7,7 +7,7 @@ those models as the Parquet files of dbt source `duckdb_exports` (its YAML lists
 left out, and the file layout; var `duckdb_exports_dir` is the folder). Spark writes its tables as
 Parquet under its warehouse folder (`<schema>.db/<model>/part-*.parquet`); `netmob-tor analyze
 --from-parquet DIR` loads the marts found there into a schema of the DuckDB warehouse and runs the
-statistical layer on them (`load_spark_marts`). README "Scaling out".
+statistical layer on them (`load_spark_marts`). docs/scaling-out.md.
 """
 
 from __future__ import annotations

@@ -86,7 +86,7 @@ def headline(database: Path, report: Path | None = None) -> str:
         "next:",
         "  .venv/bin/netmob-tor sql \"select commune_name, city, cpc_per_1000 from commune_summary order by 3 desc limit 10\"",
         "  .venv/bin/netmob-tor profiles                 # Table 2 under each processing profile, beside the paper",
-        "  make build DATA_ROOT=/path/to/netmob          # your own NetMob files (README: Running on the real data)",
+        "  make build DATA_ROOT=/path/to/netmob          # your own NetMob files (docs/real-data.md)",
         CAUTION,
     ]
     return "\n".join(lines)

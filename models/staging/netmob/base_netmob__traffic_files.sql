@@ -5,7 +5,7 @@
     31), in which case its tokens are checked one by one when it is read. Rebuilt on every run before
     the landing, which compares the hash with its load ledger: a file whose content changed is read
     again even at the same size and modification time. Reading every file's bytes costs a pass over
-    the text (README "Performance"); var `traffic_change_detection: metadata` hashes only the files
+    the text (docs/performance.md); var `traffic_change_detection: metadata` hashes only the files
     whose size or modification time changed since this table's last build (the limit: a file
     replaced by one of the same size and modification time is then not read again). -#}
 

@@ -408,8 +408,8 @@ def _profiles(con: duckdb.DuckDBPyConnection) -> str:
     """The processing profiles' Table 2 and Table 1 (c) beside the published figures (analysis_profile_comparison)."""
     table = loaders.profile_comparison(con)
     note = ("<p>The study profile does what the authors' notebooks did; the corrected profile drops the anomaly days, "
-            "puts the spring-forward day on its real hours and uses the commune file's population (README, "
-            "\"Processing profiles\"). On the embedded synthetic data the study profile is calibrated to the release, "
+            "puts the spring-forward day on its real hours and uses the commune file's population (docs/profiles.md"
+            "). On the embedded synthetic data the study profile is calibrated to the release, "
             "so its figures are a check of the pipeline, and the corrected profile's differences are illustrative.</p>")
     return note + tables.profile_comparison(table)
 

@@ -62,8 +62,8 @@ PARAMETER_SOURCES = {
 ASSUMPTIONS = [
     ("A tile belongs to the commune whose polygon contains its centroid, among the study's communes of its urban area "
      "(var commune_scope); tiles outside them are kept and counted per city (Data quality), never attributed."),
-    ("Anomaly days, the spring-forward day and the population follow the processing profile named in the header (README, "
-     "'Processing profiles'): the study's profile keeps every day and removes, on the zero-Web_Adult days, the commune "
+    ("Anomaly days, the spring-forward day and the population follow the processing profile named in the header "
+     "(docs/profiles.md): the study's profile keeps every day and removes, on the zero-Web_Adult days, the commune "
      "quarter-hours whose Web_Adult download is 0; the corrected profile drops the anomaly days of the seed anomaly_days."),
     "ρ_j is the Pearson correlation over local hours of ln Web_Adult and ln Tor download; c_j = s_onion × s_csam × ρ'_j with ρ' floored where ρ < 0.",
     "cpc_j = c_j × Tor_j and cpc per 1000 = cpc_j / population × 1000: a traffic-volume quantity, not a count of people.",
