@@ -209,11 +209,9 @@ def square(x: float, y: float, size: float = 0.01) -> list[list[list[float]]]:
 # each commune is a column of two tiles: x .. x + 0.01, 45.00 .. 45.02
 
 
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    """A city outside the study: its grid, two communes (custom property names), three days of traffic."""
-    tmp = tmp_path_factory.mktemp("tiny")
-    root = tmp / "data"
+def write_tiny_city(root: Path) -> dict[tuple[str, str], dict[int, np.ndarray]]:
+    """A city outside the study written under `root`: its grid, two communes (custom property names), three days of
+    traffic; returns the values written, by (service, day) and tile (also the data of docs/own-cities.md's command)."""
     (root / "grid").mkdir(parents=True)
     (root / "communes").mkdir()
     grid = {"type": "FeatureCollection", "features": [
@@ -234,6 +232,15 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
             rows = {t: rng.integers(0, 50, 96) * (rng.random(96) > 0.2) for t in TINY_TILES}
             values[(service, day)] = rows
             path.write_text("".join(f"{t} " + " ".join(str(int(v)) for v in row) + "\n" for t, row in rows.items()))
+    return values
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """A city outside the study: its grid, two communes (custom property names), three days of traffic."""
+    tmp = tmp_path_factory.mktemp("tiny")
+    root = tmp / "data"
+    values = write_tiny_city(root)
     variables = {
         "study_start": "2023-04-03", "study_end": "2023-04-05", "commune_scope": "all",
         "zero_web_adult_days": [], "use_anomaly_days_seed": False, "anomaly_rule": "drop_days",
