@@ -378,19 +378,35 @@
       service: whole numbers are parsed as BIGINT and land as INTEGER, or as BIGINT when a day of
       96 values at the sample's largest value, times 100 (headroom for busier tiles), would pass
       2^31; any fraction
-      makes both DOUBLE. A later line that breaks the choice stops the build with a message naming
-      the file (and the line, for a fraction), never a silent rounding. -#}
+      makes both DOUBLE. Once the landing holds rows, `auto` keeps the type they were landed as (another
+      data_root, or new days, never change it behind the user's back; --full-refresh samples again). A later
+      line that breaks the choice stops the build with a message naming the file and tile (a day total past
+      INTEGER) or is set aside naming the value (a fraction in whole numbers), never a silent rounding. -#}
   {%- set choice = var('traffic_value_type', 'auto') -%}
   {%- set types = {'integer': ['BIGINT', 'INTEGER'], 'bigint': ['BIGINT', 'BIGINT'], 'double': ['DOUBLE', 'DOUBLE']} -%}
   {%- if choice != 'auto' and choice not in types -%}
     {{ exceptions.raise_compiler_error("var traffic_value_type must be auto, integer, bigint or double, not '" ~ choice ~ "'") }}
   {%- endif -%}
   {%- if choice == 'auto' and execute -%}
-    {%- set choice = traffic_value_type_sniffed() -%}
+    {%- set choice = traffic_value_type_landed() or traffic_value_type_sniffed() -%}
   {%- elif choice == 'auto' -%}
     {%- set choice = 'double' -%}
   {%- endif -%}
   {{ return({'parse': types[choice][0], 'land': types[choice][1], 'name': choice}) }}
+{% endmacro %}
+
+
+{% macro traffic_value_type_landed() %}
+  {#- 'integer', 'bigint' or 'double': the type the landing's hours hold, or none (no landing yet, a
+      --full-refresh, or a target without one). -#}
+  {%- set database = landing_database() -%}
+  {%- if database is none or flags.FULL_REFRESH -%}{{ return(none) }}{%- endif -%}
+  {%- set landing = adapter.get_relation(database=database, schema=target.schema, identifier='int_traffic__tile_day_hours') -%}
+  {%- if landing is none -%}{{ return(none) }}{%- endif -%}
+  {%- set found = run_query("select data_type from information_schema.columns where table_catalog = " ~ sql_quote(database)
+      ~ " and table_schema = " ~ sql_quote(target.schema) ~ " and table_name = 'int_traffic__tile_day_hours' and column_name = 'h00'") -%}
+  {%- if found.rows | length == 0 -%}{{ return(none) }}{%- endif -%}
+  {{ return({'INTEGER': 'integer', 'BIGINT': 'bigint', 'DOUBLE': 'double'}.get(found.rows[0][0])) }}
 {% endmacro %}
 
 
