@@ -1,4 +1,5 @@
-{#- The rule for the polygons of the grid tiles and of the communes (docs/bad-input.md): a valid polygon is used as it is; an invalid one (a self-intersecting ring, a bow-tie)
+{#- The rule for the polygons of the grid tiles and of the communes (docs/bad-input.md): a valid
+    polygon is used as it is; an invalid one (a self-intersecting ring, a bow-tie)
     is repaired with ST_MakeValid, keeping its polygonal part, and flagged `is_geom_repaired`; a
     null or empty geometry, one that is not a polygon, or an invalid one that ST_MakeValid cannot
     turn into an area is set aside with the reason. Three macros, applied in two steps: the
