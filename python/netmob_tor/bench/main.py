@@ -28,8 +28,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--days", default=None, help="YYYY-MM-DD:YYYY-MM-DD (default: all 77 study days)")
     parser.add_argument("--threads", default="2", help="DuckDB thread counts to measure, comma-separated (default 2, the machine's cores)")
     parser.add_argument("--seed", type=int, default=20190316, help="the generator's seed for the benchmark data")
-    parser.add_argument("--work-dir", default=str(project_root() / "benchmarks" / "data"), help="generated data, DBs and dbt artefacts (gitignored; default: benchmarks/data)")
-    parser.add_argument("--results-dir", default=str(project_root() / "benchmarks"), help="where results.md and results.json go (default: benchmarks)")
+    parser.add_argument("--work-dir", default=str(project_root() / "benchmarks" / "data"),
+                        help="generated data, DBs and dbt artefacts (gitignored; default: benchmarks/data)")
+    parser.add_argument("--results-dir", default=str(project_root() / "benchmarks"),
+                        help="where results.md and results.json go (default: benchmarks)")
     parser.add_argument("--rev", default=None,
                         help="measure the models of this git revision (a git-archive snapshot under the work dir) instead of the working tree")
     parser.add_argument("--attempts", default=str(project_root() / "benchmarks" / "attempts.md"),
@@ -40,7 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--target", choices=("duckdb", "spark"), default="duckdb",
                         help="spark: the traffic DAG on Spark in local mode beside DuckDB, on the same files (netmob_tor.bench.spark; "
                              "needs `make setup-spark`), written to spark.md / spark.json in --results-dir (default: duckdb)")
-    parser.add_argument("--spark-driver-memory", default="4g", help="with --target spark: Spark's driver memory (local mode: all of Spark; default: 4g)")
+    parser.add_argument("--spark-driver-memory", default="4g",
+                        help="with --target spark: Spark's driver memory (local mode: all of Spark; default: 4g)")
     return parser
 
 
