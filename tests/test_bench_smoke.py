@@ -24,7 +24,7 @@ def smoke(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict], Path]:
     share of 2 % so that the coarse grid's few (tile, service) pairs still rank a few top tiles per service."""
     work = tmp_path_factory.mktemp("bench")
     results = bench.run_bench(["40"], ["Nancy"], "2019-03-31:2019-04-01", [2], work, incremental=False,
-                              variables={"top_tile_share": 0.02})
+                              variables={"top_tile_share": 0.02}, user_commands=False)
     return results, work
 
 

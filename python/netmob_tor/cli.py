@@ -126,9 +126,13 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
     start = time.perf_counter()
     with held(Path(args.database), "sensitivity"):
-        table = sensitivity.run(Path(args.database), replicates=args.replicates)
+        table = sensitivity.run(Path(args.database), replicates=args.replicates, with_pairs=not args.no_pairs)
         store_sensitivity(args, table)
-    out = print_and_save(sensitivity.format_table(table), Path(args.tables_dir) / "sensitivity.txt")
+    text = sensitivity.format_table(table)
+    if args.no_pairs:
+        text += ("\none choice at a time (--no-pairs): the pairs of choices were not built, so no interaction is measured; "
+                 "`netmob-tor sensitivity` builds every pair")
+    out = print_and_save(text, Path(args.tables_dir) / "sensitivity.txt")
     print(f"\nstored analysis_sensitivity ({len(table)} rows) in {args.database} in {time.perf_counter() - start:.0f} s; printed in {out}")
     return 0
 
@@ -143,7 +147,7 @@ def store_sensitivity(args: argparse.Namespace, table: object) -> None:
     settings = project_vars()
     params = {"source": "warehouse, rebuilt per row in schema " + sensitivity.SCHEMA + " of a private copy",
               "variations": settings.get("sensitivity_variations"), "s_onion_scenarios": settings.get("s_onion_scenarios"),
-              "interaction_threshold": settings.get("sensitivity_interaction_threshold"),
+              "interaction_threshold": settings.get("sensitivity_interaction_threshold"), "pairs_built": not args.no_pairs,
               "bootstrap": {"resampling": "communes", "replicates": args.replicates or settings.get("sensitivity_bootstrap_replicates"),
                             "interval": "percentile 95%"}, "caution": CAUTION}
     with open_warehouse(args.database, read_only=False, command="sensitivity") as con:
@@ -260,6 +264,9 @@ def add_study_commands(sub: argparse._SubParsersAction) -> None:
     sen.add_argument("--database", default=str(default_database()), help="the warehouse (DuckDB file)")
     sen.add_argument("--replicates", type=int, default=None,
                      help="commune-resampling bootstrap replicates (default: the var sensitivity_bootstrap_replicates)")
+    sen.add_argument("--no-pairs", action="store_true",
+                     help="one choice at a time: the pairs of choices (most of the builds) are not built, so no interaction "
+                          "is measured; the table and the report say so (make demo; the default builds every pair)")
     sen.add_argument("--tables-dir", default="report/tables", help="where the printed table is written")
     sen.set_defaults(func=cmd_sensitivity)
 

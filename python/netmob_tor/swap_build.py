@@ -149,6 +149,8 @@ def relay(line: str, state: dict[str, Any]) -> None:
     """`--progress`: a bar (or a line per tenth) for dbt's per-node lines, echoed only when a node errs, fails
     or warns; dbt's preamble dropped; every other line (errors, failing rows, the final summary) as dbt printed it."""
     text = TIMESTAMP.sub("", ANSI.sub("", line.rstrip()))
+    if text.startswith("netmob-tor build: step") and state.get("bar") is not None:
+        state.pop("bar").done()
     found = re.match(r"(\d+) of (\d+) (START|OK|PASS|ERROR|FAIL|WARN|SKIP|NO-OP)\b", text)
     if found and " hook" in text:
         return
@@ -165,14 +167,16 @@ def relay(line: str, state: dict[str, Any]) -> None:
         print(line.rstrip(), flush=True)
 
 
-def run_dbt(args: Sequence[str], env: dict[str, str], janitor: Janitor, progress: bool = False) -> int:
-    """`dbt build *args` in a child that dies with this process; a signal here stops it and raises Interrupted.
+def run_dbt(steps: Sequence[Sequence[str]], env: dict[str, str], janitor: Janitor, progress: bool = False) -> int:
+    """The `dbt build` of each argument list of `steps`, one after the other in one child process
+    (netmob_tor.build_steps: dbt started once) that dies with this process; a signal here stops it and
+    raises Interrupted. The child's exit code: 0 when every step succeeded.
 
     The child has its own process group, so a Ctrl-C at the terminal reaches this process only, which ends the
     child with SIGTERM (quietly: Python's default) rather than leaving dbt to print an interrupted traceback."""
-    dbt = Path(sys.executable).with_name("dbt")
     output = {"stdout": subprocess.PIPE, "stderr": subprocess.STDOUT, "text": True} if progress else {}
-    child = subprocess.Popen([str(dbt), "build", *args], cwd=project_root(), env=env, preexec_fn=die_with_parent, process_group=0,
+    command = [sys.executable, "-m", "netmob_tor.build_steps", json.dumps([list(a) for a in steps])]
+    child = subprocess.Popen(command, cwd=project_root(), env=env, preexec_fn=die_with_parent, process_group=0,
                              **output)
     janitor.tell(f"worker {child.pid}")
     received: list[int] = []
@@ -289,14 +293,11 @@ def build_steps(steps: list[list[str]], database: Path, landing: Path, staging: 
     env = {**os.environ, "NETMOB_TOR_DB": str(staging), "NETMOB_TOR_LANDING": str(landing), "NETMOB_TOR_TEMP_DIR": str(spill),
            "DBT_PROFILES_DIR": os.environ.get("DBT_PROFILES_DIR", str(project_root()))}
     try:
-        for i, args in enumerate(steps):
-            if len(steps) > 1:
-                print(f"netmob-tor build: step {i + 1} of {len(steps)}: dbt build {' '.join(args)}", flush=True)
-            code = run_dbt(args, env, janitor, progress)
-            if code != 0:
-                fold_wal(str(landing))
-                print(f"netmob-tor build: dbt build failed (exit {code}); the warehouse {database} is unchanged", file=sys.stderr)
-                return code
+        code = run_dbt(steps, env, janitor, progress)
+        if code != 0:
+            fold_wal(str(landing))
+            print(f"netmob-tor build: dbt build failed (exit {code}); the warehouse {database} is unchanged", file=sys.stderr)
+            return code
     except Interrupted as stop:
         fold_wal(str(landing))
         print(f"netmob-tor build: stopped by {stop}; the warehouse {database} is unchanged", file=sys.stderr)

@@ -119,17 +119,19 @@ def build_order(needed: list[dict[str, Any]], cost: Callable[[str], int]) -> lis
 
 
 def sensitivity_table(build: Callable[[dict[str, Any]], pd.DataFrame], settings: dict[str, Any],
-                      replicates: int | None = None, cost: Callable[[str], int] | None = None) -> pd.DataFrame:
+                      replicates: int | None = None, cost: Callable[[str], int] | None = None,
+                      with_pairs: bool = True) -> pd.DataFrame:
     """The table, from `build(vars) -> commune_summary of the study communes` (called once per distinct vars,
     in build_order when `cost` says what each var's change costs).
 
-    Rows: the study profile, each single variation, then each pair whose effect on rho departs from the
-    sum of the two single effects by more than `sensitivity_interaction_threshold`.
+    Rows: the study profile, each single variation, then (unless `with_pairs` is false: one choice at a
+    time, the pairs neither built nor listed) each pair whose effect on rho departs from the sum of the
+    two single effects by more than `sensitivity_interaction_threshold`.
     """
     replicates = int(replicates or settings["sensitivity_bootstrap_replicates"])
     threshold = float(settings["sensitivity_interaction_threshold"])
     singles = variations(settings)
-    paired = pairs(singles)
+    paired = pairs(singles) if with_pairs else []
     needed = [{}, *(v.vars for v in singles), *({**a.vars, **b.vars} for a, b in paired)]
     distinct = list({repr(sorted(v.items())): v for v in needed}.values())
     cache = {}
@@ -204,9 +206,10 @@ def session_vars(con: Any) -> dict[str, Any]:
     return {**{k: v for k, v in recorded.items() if v is not None}, "profile_schema": SCHEMA_SUFFIX}
 
 
-def run(database: Path, replicates: int | None = None, settings: dict[str, Any] | None = None) -> pd.DataFrame:
+def run(database: Path, replicates: int | None = None, settings: dict[str, Any] | None = None,
+        with_pairs: bool = True) -> pd.DataFrame:
     """Build every row in a session on a private copy of `database`, and return the table (the copy is removed);
-    `settings` overrides dbt_project.yml's sensitivity vars (tests)."""
+    `settings` overrides dbt_project.yml's sensitivity vars (tests); `with_pairs` false builds one choice at a time."""
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 
     from netmob_tor.session import Session
@@ -247,7 +250,7 @@ def run(database: Path, replicates: int | None = None, settings: dict[str, Any] 
             def cost(name: str) -> int:
                 return len(descendants(session.manifest, models_using(session.manifest, {name})))
 
-            return sensitivity_table(build, settings, replicates, cost)
+            return sensitivity_table(build, settings, replicates, cost, with_pairs)
     finally:
         os.chdir(cwd)
         for name, value in previous.items():

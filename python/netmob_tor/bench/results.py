@@ -61,8 +61,14 @@ def target_lines(results: list[dict[str, Any]]) -> list[str]:
         lines.append(f"{head}, raw read: {t['raw_read_ratio_to_parse_floor']:.2f}x the parse floor in the build's type "
                      f"({mark(t['raw_read_ratio_to_parse_floor'] <= 1.4)}; {t['raw_read_ratio_to_parse_floor_double']:.2f}x the DOUBLE parse floor).")
         if r.get("baseline_seconds") is not None:
-            lines.append(f"{head}, first build: {t['speedup_vs_baseline']:.2f}x the notebook's pass 1 "
-                         f"({mark(t['speedup_vs_baseline'] >= 1.0)}; aim 1.3x).")
+            lines.append(f"{head}, models-only first build: {t['speedup_vs_baseline']:.2f}x the notebook's pass 1 "
+                         f"({mark(t['speedup_vs_baseline'] >= 1.5)} for 1.5x).")
+            for row in r.get("user_builds", []):
+                cold, warm = row["cold_speedup_vs_notebook"], row["warm_speedup_vs_notebook"]
+                goal = " (" + mark(cold >= 1.0) + " for 1.0x; aim 1.3x)" if row["command"] == "make_build" else ""
+                lines.append(f"{head}, `{USER_COMMANDS[row['command']]}` with its tests: {row['cold_wall_seconds']:.2f} s, "
+                             f"{cold:.2f}x the notebook's pass 1{goal}; with the parse kept from the previous build "
+                             f"{row['warm_wall_seconds']:.2f} s, {warm:.2f}x.")
             lines.append(f"{head}, three passes: {t['three_pass_speedup_vs_baseline']:.2f}x the notebook's "
                          f"({mark(t['three_pass_speedup_vs_baseline'] >= 3)}).")
         # 10x on full Nancy, 30x at the largest scale measured
@@ -97,6 +103,29 @@ def target_lines(results: list[dict[str, Any]]) -> list[str]:
         lines.append("- scale: seconds per million raw values, end to end, " + ", ".join(
             f"{v:.3f} ({r['scale']}, {r['raw_values'] / 1e6:.0f} M values)" for v, r in zip(per_value, results)) + ".")
     return lines
+
+
+USER_COMMANDS = {"netmob_tor_build": "netmob-tor build", "make_build": "make build"}
+
+
+def format_user_builds(results: list[dict[str, Any]]) -> str:
+    """What the user types, cold and warm, beside the models-only build and the notebook, as a Markdown table; then
+    the slowest data tests of the cold `netmob-tor build`."""
+    lines = ["| scale | command | cold s | cold x notebook | warm s | warm x notebook | tests s (cold) | peak RSS MB | "
+             "models-only s | notebook pass 1 s |", "|---|---|---|---|---|---|---|---|---|---|"]
+    slow = []
+    for r in results:
+        for row in r.get("user_builds", []):
+            lines.append(f"| {r['scale']} | `{USER_COMMANDS[row['command']]}` | {row['cold_wall_seconds']:.2f} | "
+                         f"{row.get('cold_speedup_vs_notebook') or '-'} | {row['warm_wall_seconds']:.2f} | "
+                         f"{row.get('warm_speedup_vs_notebook') or '-'} | {row['cold_test_seconds']:.2f} | "
+                         f"{max(row['cold_peak_rss_mb'], row['warm_peak_rss_mb']):.0f} | {r['end_to_end_seconds']:.2f} | "
+                         f"{r.get('baseline_seconds') or '-'} |")
+            if row["command"] == "netmob_tor_build":
+                slow += [f"| {r['scale']} | `{t['test']}` | {t['seconds']:.3f} |" for t in row.get("slowest_tests", [])]
+    if slow:
+        lines += ["", "The most expensive data tests of the cold `netmob-tor build`:", "", "| scale | test | s |", "|---|---|---|", *slow]
+    return "\n".join(lines)
 
 
 def format_reanalysis(results: list[dict[str, Any]]) -> str:
@@ -190,7 +219,14 @@ def write_results(results: list[dict[str, Any]], results_dir: Path, info: dict[s
         "",
         format_reanalysis(results),
         "",
-        "## Targets of issue 13 (largest thread count, each a ratio within this run)",
+        "What the user types: `netmob-tor build` (the study profile, every model and data test) and `make build` (every "
+        "profile with its tests, what `make demo` and `make test` build), each into a fresh warehouse. *cold*: an empty "
+        "target folder, so dbt parses the whole project (a first build, or after a change of vars); *warm*: the target "
+        "folder the cold run left (dbt's partial parsing: the next `make build`). *models-only*: the end-to-end column above.",
+        "",
+        format_user_builds(results),
+        "",
+        "## Targets (largest thread count, each a ratio within this run)",
         "",
         *target_lines(results),
         "",

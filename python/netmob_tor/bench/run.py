@@ -19,6 +19,7 @@ from netmob_tor.bench.baseline import add_baseline, warehouse_passes
 from netmob_tor.bench.builds import BUILD_REPEATS, TOP_TILES_SELECTOR, TRAFFIC_STAGES, dbt_build, stage_seconds
 from netmob_tor.bench.floors import STUDY, generated_data, parse_type, raw_files, raw_size, reader_anchors, scan_floor
 from netmob_tor.bench.reanalysis import add_incremental, reanalysis
+from netmob_tor.bench.user_builds import add_user_builds
 from netmob_tor.duck import connect
 from netmob_tor.paths import project_root
 
@@ -93,7 +94,7 @@ def thread_figures(run: dict[str, Any], raw_values: int, raw_bytes: int) -> dict
 
 def run_scale(scale: str, cities: list[str], days: str | None, threads: list[int], work: Path, seed: int, baseline: bool,
               project: Path, incremental: bool = True, variables: dict[str, Any] | None = None,
-              reanalyse: bool = True) -> dict[str, Any]:
+              reanalyse: bool = True, user_commands: bool = True) -> dict[str, Any]:
     """All measurements at one scale ('full', a stride, or 'full:CityA+CityB' for other cities); top-level figures
     are for the largest thread count. `variables`: extra dbt vars
     (e.g. a larger top_tile_share, so that a tiny grid has top tiles to compare)."""
@@ -125,6 +126,8 @@ def run_scale(scale: str, cities: list[str], days: str | None, threads: list[int
         add_baseline(result, data_root, runs[-1], project, float(variables.get("top_tile_share", STUDY.top_tile_share)))
     else:
         result["baseline_seconds"] = None
+    if user_commands:
+        add_user_builds(result, data_root, work, max(threads), project)
     if reanalyse:
         result["reanalysis"] = reanalysis(data_root, runs[-1]["db"], work, max(threads), project, variables)
         for row in result["reanalysis"]:
@@ -137,11 +140,13 @@ def run_scale(scale: str, cities: list[str], days: str | None, threads: list[int
 
 def run_bench(scales: list[str], cities: list[str], days: str | None, threads: list[int], out_dir: Path,
               seed: int = 20190316, baseline: bool = True, project_dir: Path | None = None,
-              incremental: bool = True, variables: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+              incremental: bool = True, variables: dict[str, Any] | None = None, user_commands: bool = True) -> list[dict[str, Any]]:
     """One result object per scale (see REQUIRED_KEYS); data, DBs and dbt artefacts go under out_dir.
 
-    project_dir: the dbt project whose models are measured (default: this working tree); variables: extra dbt vars."""
+    project_dir: the dbt project whose models are measured (default: this working tree); variables: extra dbt vars;
+    user_commands: also time `netmob-tor build` and `make build` with their tests (netmob_tor.bench.user_builds)."""
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     project = Path(project_dir).resolve() if project_dir else project_root()
-    return [run_scale(str(s), cities, days, threads, out_dir, seed, baseline, project, incremental, variables) for s in scales]
+    return [run_scale(str(s), cities, days, threads, out_dir, seed, baseline, project, incremental, variables,
+                      user_commands=user_commands) for s in scales]

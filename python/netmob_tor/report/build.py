@@ -258,8 +258,14 @@ def _sensitivity_rows(table: pd.DataFrame, with_interaction: bool) -> list[list[
 
 def _interaction_note(table: pd.DataFrame, with_interaction: bool) -> str:
     """What the interaction column holds, or why the table has no pair rows (and so no interaction column)."""
-    threshold = json.loads(table["parameters"].iloc[0]).get("interaction_threshold") if "parameters" in table.columns else None
+    params = json.loads(table["parameters"].iloc[0]) if "parameters" in table.columns else {}
+    threshold = params.get("interaction_threshold")
     limit = f" (sensitivity_interaction_threshold = {fmt(threshold, exact=True)})" if threshold is not None else ""
+    if params.get("pairs_built") is False:
+        return ("<p>One choice at a time: this run did not build the pairs of choices (<code>netmob-tor sensitivity "
+                "--no-pairs</code>, as <code>make demo</code> runs it), so whether two choices together move ρ by more "
+                "than the sum of their single effects is not measured here. <code>netmob-tor sensitivity</code> builds "
+                "every pair.</p>")
     if with_interaction:
         return (f"<p>Interaction (pair rows): the pair's change of ρ minus the sum of its two single changes; a pair is "
                 f"listed only when that departs from 0 by more than the threshold{limit}.</p>")
