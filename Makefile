@@ -38,7 +38,7 @@ BENCH_WORK ?= benchmarks/data
 # and ends with the summary: the data source in words, Table 2 beside the published values, where the report and the
 # warehouse are, three next commands. The sensitivity table takes SENSITIVITY_REPLICATES commune-bootstrap replicates
 # (200 here; `make demo SENSITIVITY_REPLICATES=1000`, or `netmob-tor sensitivity`, for the var's full count) and, with
-# SENSITIVITY_PAIRS=--no-pairs, changes one choice at a time (12 builds instead of 44; the report says the pairs were
+# SENSITIVITY_PAIRS=--no-pairs, changes one choice at a time (11 builds instead of 44; the report says the pairs were
 # not built). `make demo SENSITIVITY_PAIRS=` builds every pair, as `netmob-tor sensitivity` does.
 SENSITIVITY_REPLICATES ?= 200
 SENSITIVITY_PAIRS ?= --no-pairs

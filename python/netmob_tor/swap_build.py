@@ -42,8 +42,9 @@ DISK_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPER
 
 
 def staging_path(database: Path) -> Path:
-    """The private copy one build writes (per process; the lock makes it the only one)."""
-    return database.with_name(f"{database.name}.building-{os.getpid()}")
+    """The private copy a build writes: one name for every build (the lock makes it the only one), so that dbt's
+    profile, which names it, is the same from one build to the next and dbt's partial parsing holds."""
+    return database.with_name(f"{database.name}.building-copy")
 
 
 def wal_path(database: Path) -> Path:
@@ -52,8 +53,8 @@ def wal_path(database: Path) -> Path:
 
 
 def temp_dir(database: Path) -> Path:
-    """DuckDB's spill folder for this build (removed with the copy)."""
-    return database.parent / "tmp" / f"build-{os.getpid()}"
+    """DuckDB's spill folder of a build (removed with the copy; one name, as the copy's)."""
+    return database.parent / "tmp" / "build-spill"
 
 
 def leftovers(database: Path) -> list[Path]:
