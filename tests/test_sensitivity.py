@@ -125,3 +125,47 @@ def test_pairs_respect_pairs_false_and_not_with() -> None:
     assert not any("not paired" in pair for pair in labels)
     assert ("Tor lagged 2 h", "not with the lag") not in labels
     assert ("swap the first two", "Tor lagged 2 h") in labels
+
+
+def test_no_pairs_builds_one_choice_at_a_time() -> None:
+    calls: list[dict[str, Any]] = []
+
+    def build(variables: dict[str, Any]) -> pd.DataFrame:
+        calls.append(dict(variables))
+        return summary(variables)
+
+    table = sensitivity.sensitivity_table(build, SETTINGS, with_pairs=False)
+    assert "pair" not in set(table["kind"])
+    assert all(len(v) <= 1 for v in calls)  # no build changes two choices
+    # the study profile, five single rows, one more s_onion scenario; the lagged row reuses the study build
+    assert len(table) == 7 and len(calls) == 6
+
+
+def test_a_rebuild_during_the_run_stores_nothing(tmp_path, monkeypatch) -> None:
+    """The writer lock is held only to copy and to store: a warehouse rebuilt in between (another file swapped in)
+    is caught by its stamp, the command says so in one line, and analysis_sensitivity is not written."""
+    import duckdb
+
+    from netmob_tor import cli
+    from netmob_tor.errors import UserError
+
+    database = tmp_path / "wh.duckdb"
+    with duckdb.connect(str(database)) as con:
+        con.execute("create table build_log as select 'x' as dbt_invocation_id, timestamp '2026-01-01' as finished_at")
+    before = sensitivity.warehouse_stamp(database)
+
+    def rebuilt_meanwhile(db, **_: Any) -> pd.DataFrame:
+        swapped = tmp_path / "new.duckdb"
+        with duckdb.connect(str(swapped)) as con:
+            con.execute("create table build_log as select 'y' as dbt_invocation_id, timestamp '2026-01-02' as finished_at")
+        swapped.replace(db)  # what netmob-tor build's swap does
+        return summary({})
+
+    monkeypatch.setattr(sensitivity, "run", rebuilt_meanwhile)
+    args = cli.build_parser().parse_args(["sensitivity", "--database", str(database), "--tables-dir", str(tmp_path)])
+    with pytest.raises(UserError, match="rebuilt while the sensitivity table was computed"):
+        cli.cmd_sensitivity(args)
+    assert sensitivity.warehouse_stamp(database) != before
+    with duckdb.connect(str(database), read_only=True) as con:
+        assert con.execute("select count(*) from information_schema.tables where table_name = 'analysis_sensitivity'").fetchone()[0] == 0
+    assert not list(tmp_path.glob("wh.duckdb.sensitivity-*"))  # the private copy is removed

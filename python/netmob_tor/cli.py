@@ -125,8 +125,20 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     from netmob_tor.analysis import sensitivity
 
     start = time.perf_counter()
-    with held(Path(args.database), "sensitivity"):
-        table = sensitivity.run(Path(args.database), replicates=args.replicates, with_pairs=not args.no_pairs)
+    database = Path(args.database)
+    # the writer lock only to copy the warehouse and to store the table: other writers (analyze, profiles) run in
+    # between; a build that changed the warehouse meanwhile is caught by the stamp, and nothing is stored
+    with held(database, "sensitivity"):
+        stamp, copy = sensitivity.warehouse_stamp(database), sensitivity.private_copy(database)
+    try:
+        table = sensitivity.run(database, replicates=args.replicates, with_pairs=not args.no_pairs, copy=copy)
+    finally:
+        for leftover in (copy, copy.with_name(copy.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+    with held(database, "sensitivity"):
+        if sensitivity.warehouse_stamp(database) != stamp:
+            raise UserError(f"the warehouse {database} was rebuilt while the sensitivity table was computed: nothing was "
+                            "stored; run `netmob-tor sensitivity` again")
         store_sensitivity(args, table)
     text = sensitivity.format_table(table)
     if args.no_pairs:

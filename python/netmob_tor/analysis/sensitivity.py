@@ -206,19 +206,36 @@ def session_vars(con: Any) -> dict[str, Any]:
     return {**{k: v for k, v in recorded.items() if v is not None}, "profile_schema": SCHEMA_SUFFIX}
 
 
+def private_copy(database: Path) -> Path:
+    """A copy of the warehouse file for this process's sensitivity builds (taken under the writer lock)."""
+    copy = database.with_name(f"{database.name}.{SCHEMA_SUFFIX}-{os.getpid()}")
+    shutil.copyfile(database, copy)
+    return copy
+
+
+def warehouse_stamp(database: Path) -> tuple[Any, ...]:
+    """What changes when the warehouse is rebuilt: the file (a build swaps a new one in) and its build log
+    (every dbt build appends to it). Equal stamps: the table computed from a copy still describes the warehouse."""
+    with connect(database, read_only=True) as con:
+        logged = (con.execute("select count(*), max(finished_at) from build_log").fetchone()
+                  if con.execute("select count(*) from information_schema.tables where table_name = 'build_log'").fetchone()[0]
+                  else None)
+    return database.stat().st_ino, logged
+
+
 def run(database: Path, replicates: int | None = None, settings: dict[str, Any] | None = None,
-        with_pairs: bool = True) -> pd.DataFrame:
-    """Build every row in a session on a private copy of `database`, and return the table (the copy is removed);
-    `settings` overrides dbt_project.yml's sensitivity vars (tests); `with_pairs` false builds one choice at a time."""
+        with_pairs: bool = True, copy: Path | None = None) -> pd.DataFrame:
+    """Build every row in a session on a private copy of `database` (`copy`, from private_copy, or made here), and
+    return the table (the copy is removed); `settings` overrides dbt_project.yml's sensitivity vars (tests);
+    `with_pairs` false builds one choice at a time."""
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 
     from netmob_tor.session import Session
 
     settings = {**project_vars(), **(settings or {})}
-    with connect(database, read_only=True) as con:
+    copy = copy or private_copy(database)
+    with connect(copy, read_only=True) as con:
         base = session_vars(con)
-    copy = database.with_name(f"{database.name}.{SCHEMA_SUFFIX}-{os.getpid()}")
-    shutil.copyfile(database, copy)
     previous = {name: os.environ.get(name) for name in ("NETMOB_TOR_DB", "NETMOB_TOR_LANDING", "NETMOB_TOR_LANDING_READ_ONLY")}
     # the private copy of the marts, reading (never writing) the warehouse's landing
     os.environ.update({"NETMOB_TOR_DB": str(copy), "NETMOB_TOR_LANDING": str(landing_path(database.absolute())),
