@@ -19,7 +19,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from netmob_tor.params import parse_vars_option
+from netmob_tor.params import parse_vars_option, project_config
 from netmob_tor.paths import project_root
 
 
@@ -37,11 +37,7 @@ def step_target_path(args: Sequence[str], first: bool) -> list[str]:
 
 def target_base() -> str:
     """The target path dbt uses: DBT_TARGET_PATH when set, else dbt_project.yml's `target-path`."""
-    import yaml
-
-    if os.environ.get("DBT_TARGET_PATH"):
-        return os.environ["DBT_TARGET_PATH"]
-    return str(yaml.safe_load((project_root() / "dbt_project.yml").read_text(encoding="utf-8")).get("target-path") or "target")
+    return os.environ.get("DBT_TARGET_PATH") or str(project_config().get("target-path") or "target")
 
 
 def run_steps(steps: Sequence[Sequence[str]]) -> int:

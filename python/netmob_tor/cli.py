@@ -133,8 +133,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     try:
         table = sensitivity.run(database, replicates=args.replicates, with_pairs=not args.no_pairs, copy=copy)
     finally:
-        for leftover in (copy, copy.with_name(copy.name + ".wal")):
-            leftover.unlink(missing_ok=True)
+        sensitivity.remove_copy(copy)
     with held(database, "sensitivity"):
         if sensitivity.warehouse_stamp(database) != stamp:
             raise UserError(f"the warehouse {database} was rebuilt while the sensitivity table was computed: nothing was "

@@ -171,10 +171,15 @@ def days_between(start: dt.date, end: dt.date) -> list[dt.date]:
     return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
 
 
+def project_config(dbt_project: Path | None = None) -> dict[str, Any]:
+    """dbt_project.yml as a mapping (the project root's unless a file is given)."""
+    path = dbt_project or project_root() / "dbt_project.yml"
+    return dict(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+
+
 def project_vars(dbt_project: Path | None = None) -> dict[str, Any]:
     """The `vars:` mapping of dbt_project.yml (the project root's unless a file is given)."""
-    path = dbt_project or project_root() / "dbt_project.yml"
-    return dict(yaml.safe_load(path.read_text(encoding="utf-8")).get("vars") or {})
+    return dict(project_config(dbt_project).get("vars") or {})
 
 
 @cache

@@ -213,6 +213,12 @@ def private_copy(database: Path) -> Path:
     return copy
 
 
+def remove_copy(copy: Path) -> None:
+    """Remove a private copy and its write-ahead log."""
+    for leftover in (copy, copy.with_name(copy.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+
+
 def warehouse_stamp(database: Path) -> tuple[Any, ...]:
     """What changes when the warehouse is rebuilt: the file (a build swaps a new one in) and its build log
     (every dbt build appends to it). Equal stamps: the table computed from a copy still describes the warehouse."""
@@ -225,24 +231,25 @@ def warehouse_stamp(database: Path) -> tuple[Any, ...]:
 
 def run(database: Path, replicates: int | None = None, settings: dict[str, Any] | None = None,
         with_pairs: bool = True, copy: Path | None = None) -> pd.DataFrame:
-    """Build every row in a session on a private copy of `database` (`copy`, from private_copy, or made here), and
-    return the table (the copy is removed); `settings` overrides dbt_project.yml's sensitivity vars (tests);
-    `with_pairs` false builds one choice at a time."""
+    """Build every row in a session on a private copy of `database` (`copy`, from private_copy, removed by the
+    caller; or made here and removed here), and return the table; `settings` overrides dbt_project.yml's
+    sensitivity vars (tests); `with_pairs` false builds one choice at a time."""
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 
     from netmob_tor.session import Session
 
     settings = {**project_vars(), **(settings or {})}
+    owned = copy is None
     copy = copy or private_copy(database)
-    with connect(copy, read_only=True) as con:
-        base = session_vars(con)
     previous = {name: os.environ.get(name) for name in ("NETMOB_TOR_DB", "NETMOB_TOR_LANDING", "NETMOB_TOR_LANDING_READ_ONLY")}
-    # the private copy of the marts, reading (never writing) the warehouse's landing
-    os.environ.update({"NETMOB_TOR_DB": str(copy), "NETMOB_TOR_LANDING": str(landing_path(database.absolute())),
-                       "NETMOB_TOR_LANDING_READ_ONLY": "1"})
     cwd = Path.cwd()
-    os.chdir(project_root())  # staging views read the raw files by paths relative to the project
     try:
+        with connect(copy, read_only=True) as con:
+            base = session_vars(con)
+        # the private copy of the marts, reading (never writing) the warehouse's landing
+        os.environ.update({"NETMOB_TOR_DB": str(copy), "NETMOB_TOR_LANDING": str(landing_path(database.absolute())),
+                           "NETMOB_TOR_LANDING_READ_ONLY": "1"})
+        os.chdir(project_root())  # staging views read the raw files by paths relative to the project
         with Session(base, dbt_args=["--target-path", "target/sensitivity"]) as session:
 
             built: dict[str, Any] | None = None  # the vars the sensitivity schema holds now
@@ -275,8 +282,8 @@ def run(database: Path, replicates: int | None = None, settings: dict[str, Any] 
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-        for leftover in (copy, copy.with_name(copy.name + ".wal")):
-            leftover.unlink(missing_ok=True)
+        if owned:
+            remove_copy(copy)
 
 
 def format_table(table: pd.DataFrame) -> str:
