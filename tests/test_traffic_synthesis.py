@@ -26,6 +26,23 @@ def test_largest_remainder_hits_total_and_stays_close() -> None:
     assert np.all(np.abs(out - values * 1234 / values.sum()) < 1.0)
 
 
+@pytest.mark.parametrize("shape, high", [((300, 97), 50), ((40, 97), 10**12), ((7, 1), 10), ((1, 5), 1)])
+def test_integer_rows_text_is_what_savetxt_writes(tmp_path: Path, shape: tuple[int, int], high: int) -> None:
+    rng = np.random.default_rng(shape[0])
+    rows = rng.integers(0, high, size=shape)
+    flat = rows.reshape(-1)  # a view: the edges of each width first (zero, 9 and 10, 99 and 100...), high last
+    edges = [0, 9, 10, 99, 100, 999_999, 1_000_000]
+    flat[: min(len(edges), flat.size)] = edges[: flat.size]
+    flat[-1] = high
+    np.savetxt(tmp_path / "oracle.txt", rows, fmt="%d", delimiter=" ")
+    assert traffic.integer_rows_text(rows) == (tmp_path / "oracle.txt").read_bytes()
+
+
+def test_integer_rows_text_refuses_negative_values() -> None:
+    with pytest.raises(ValueError, match="non-negative"):
+        traffic.integer_rows_text(np.array([[1, -2]]))
+
+
 def test_split_rows_is_exact_and_skips_zero_weights() -> None:
     rng = np.random.default_rng(4)
     values = rng.integers(0, 50, size=200)

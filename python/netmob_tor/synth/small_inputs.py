@@ -546,9 +546,14 @@ def sample_points_in_tiles(con: duckdb.DuckDBPyConnection, targets: pd.DataFrame
                 from candidates c join tiles t using (city, tile_id)
                 where st_contains(t.geom, st_point(c.x, c.y))
             ),
+            hits as (
+                select in_tile.k, in_tile.city as own_city, o.city
+                from in_tile join tiles o on st_intersects(o.geom, in_tile.p)
+            ),
             in_other_city as (
-                select distinct in_tile.k from in_tile join tiles o on st_intersects(o.geom, in_tile.p)
-                where o.city <> in_tile.city
+                -- the city test after the join, in an aggregate: inside the join it turns DuckDB's spatial
+                -- join into a nested loop over every candidate and tile (96 M pairs, 18 s at scale 20)
+                select k from hits group by k having bool_or(city <> own_city)
             )
             select k, x, y from in_tile anti join in_other_city using (k) order by k
             """

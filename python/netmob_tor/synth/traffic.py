@@ -340,6 +340,34 @@ def traffic_path(root: Path, city: str, service: str, day: dt.date, direction: s
     return root / city / service / stamp / f"{city}_{service}_{stamp}_{direction}.txt"
 
 
+def integer_rows_text(rows: np.ndarray) -> bytes:
+    """The text `np.savetxt(fmt="%d", delimiter=" ")` writes for a matrix of non-negative integers (a NetMob
+    file's lines), built with whole-array numpy steps: about twice as fast as savetxt's line-by-line formatting,
+    which was the larger part of writing the traffic files."""
+    rows = np.ascontiguousarray(rows, dtype=np.int64)
+    values = rows.ravel()
+    if values.size == 0:
+        return b""
+    if values.min() < 0:
+        raise ValueError("integer_rows_text writes non-negative integers only")
+    digits = np.ones(values.shape, dtype=np.int64)
+    power = 10
+    while (wider := values >= power).any():
+        digits += wider
+        power *= 10
+    ends = np.cumsum(digits + 1)  # each value's end: the space or newline after it
+    text = np.empty(int(ends[-1]), dtype=np.uint8)
+    separators = np.full(rows.shape, ord(" "), dtype=np.uint8)
+    separators[:, -1] = ord("\n")
+    text[ends - 1] = separators.ravel()
+    remaining, last_digit = values.copy(), ends - 2
+    for k in range(int(digits.max())):  # the k-th digit from the right of every value that has one
+        has = digits > k
+        text[last_digit[has] - k] = (remaining[has] % 10 + ord("0")).astype(np.uint8)
+        remaining //= 10
+    return text.tobytes()
+
+
 def write_city_traffic(
     root: Path,
     city: str,
@@ -375,6 +403,7 @@ def write_city_traffic(
             values = split_to_tiles(per_group[:, cols], group_of_tile, tile_weight)[order]
             path = traffic_path(root, city, service, day)
             path.parent.mkdir(parents=True, exist_ok=True)
-            np.savetxt(path, np.column_stack([tile_ids, values]), fmt="%d", delimiter=" ")
-            written += path.stat().st_size
+            text = integer_rows_text(np.column_stack([tile_ids, values]))
+            path.write_bytes(text)
+            written += len(text)
     return written, weights
