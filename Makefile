@@ -18,6 +18,11 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
+# The venv is installed without byte-compiling (--no-compile below): Python compiles each module at its first import
+# and keeps the .pyc. Where PYTHONDONTWRITEBYTECODE is set (this machine sets it) nothing would be kept and every
+# process would compile again everything it imports (dbt's imports 3.3 s instead of 1.8 s, the report's 6.9 s instead
+# of 2.3 s): under make it is emptied, so each module is compiled once, by the first command that imports it.
+export PYTHONDONTWRITEBYTECODE :=
 # dbt's colours only on a terminal (a log file or CI gets plain text; $(shell) captures stdout, so stderr is asked).
 export DBT_USE_COLORS ?= $(shell [ -t 2 ] && echo true || echo false)
 DBT := $(BIN)/dbt
@@ -102,7 +107,7 @@ chromium:
 setup: $(STAMP)
 
 # --no-compile: pip does not byte-compile every installed module (about 30 s of the set-up); Python compiles the
-# modules a command imports on first use.
+# modules a command imports on first use, and keeps them (PYTHONDONTWRITEBYTECODE above).
 $(STAMP): requirements.lock requirements-nodeps.lock pyproject.toml
 	@echo "== [1/6] set-up: .venv with the pinned dependencies, DuckDB spatial from its wheel"
 	$(PYTHON) -m venv $(VENV)
