@@ -220,6 +220,17 @@ def test_grain_rule_counts_only_tests_attached_to_the_model():
     assert [v.model for v in dag_check.check_grain_test(m)] == ["stg_ign__districts"]
 
 
+def test_grain_rule_counts_a_landed_table_test_for_the_view_and_the_table_it_names():
+    entries = [SRC, model("stg_netmob__traffic", "staging/netmob", SRC_ID),
+               model("int_traffic__tile_day_hours", "intermediate"), model("int_traffic__loaded_files", "intermediate")]
+    m = manifest(*entries, keyed=False)
+    t = test_node("unique_in_landed_table", mid("stg_netmob__traffic"),
+                  combination_of_columns=["source_file", "tile_id"], landed="ref('int_traffic__tile_day_hours')")
+    t["depends_on"]["nodes"] += [mid("int_traffic__tile_day_hours"), mid("int_traffic__loaded_files")]
+    m["nodes"][t["unique_id"]] = t
+    assert [v.model for v in dag_check.check_grain_test(m)] == ["int_traffic__loaded_files"]
+
+
 def test_descriptions_rule_fails_a_missing_model_or_column_description():
     entries = [
         SRC,

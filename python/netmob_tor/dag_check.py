@@ -270,15 +270,23 @@ def check_naming(manifest: Manifest) -> Iterator[Violation]:
 
 
 def _tests_by_model(manifest: Manifest) -> dict[str, list[Mapping[str, Any]]]:
-    """Generic data tests grouped by the model they are attached to."""
+    """Generic data tests grouped by the model they are attached to; a test run on the table that lands a view's rows
+    (argument `landed`, test unique_in_landed_table) counts for that table too, as it is the same check on it."""
     grouped: dict[str, list[Mapping[str, Any]]] = {}
     for node in manifest.get("nodes", {}).values():
         if node.get("resource_type") != "test" or not node.get("test_metadata"):
             continue
-        target = node.get("attached_node") or next(iter(node.get("depends_on", {}).get("nodes", [])), None)
-        if target:
-            grouped.setdefault(target, []).append(node)
+        depends = node.get("depends_on", {}).get("nodes", [])
+        target = node.get("attached_node") or next(iter(depends), None)
+        landed = (node["test_metadata"].get("kwargs") or {}).get("landed")
+        for model in {target, *(_landed_model(depends, str(landed)) if landed else [])} - {None}:
+            grouped.setdefault(model, []).append(node)
     return grouped
+
+
+def _landed_model(depends: Iterable[str], landed: str) -> list[str]:
+    """The node among `depends` that a test's `landed` argument (`ref('name')`, as written) names."""
+    return [uid for uid in depends if f"'{uid.rsplit('.', 1)[-1]}'" in landed or f'"{uid.rsplit(".", 1)[-1]}"' in landed]
 
 
 def _is_column_list(value: Any) -> bool:
