@@ -181,7 +181,7 @@ def test_two_builds_at_once_both_land(root: Path, tmp_path: Path) -> None:
     out1, err1 = first.communicate(timeout=600)
     out2, err2 = second.communicate(timeout=600)
     assert first.returncode == 0 and second.returncode == 0, err1 + err2
-    assert "waiting for the build of pid" in err2
+    assert "waiting for the writer of pid" in err2
     with duckdb.connect(str(db), read_only=True) as con:  # both builds' models are there
         assert tor_total(con) > 0
         assert con.execute("select count(*) from city_tile_coverage").fetchone()[0] > 0
@@ -192,6 +192,26 @@ def test_two_builds_at_once_both_land(root: Path, tmp_path: Path) -> None:
     nowait.communicate(timeout=600)
     assert blocked.returncode != 0 and "is writing this warehouse" in err and "Traceback" not in err, err
     assert not left_behind(tmp_path)
+
+
+def test_build_waits_for_a_process_reading_the_landing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A landing held open by another process (as `sensitivity` holds it while it rebuilds): the build waits, saying so
+    once, and goes on when it is closed; with --no-wait it stops at once in one line."""
+    from netmob_tor.errors import UserError
+    from netmob_tor.swap_build import check_landing_free
+
+    landing = tmp_path / "wh.landing.duckdb"
+    duckdb.connect(str(landing)).close()
+    hold = "import duckdb, sys, time; c = duckdb.connect(sys.argv[1], read_only=True); print('open', flush=True); time.sleep(3)"
+    reader = subprocess.Popen([sys.executable, "-c", hold, str(landing)], stdout=subprocess.PIPE, text=True)
+    assert reader.stdout is not None and reader.stdout.readline().strip() == "open"
+    with pytest.raises(UserError, match="is open in another process"):
+        check_landing_free(landing, wait=False)
+    started = time.monotonic()
+    check_landing_free(landing, wait=True, poll_seconds=0.1)
+    assert reader.wait(timeout=30) == 0 and time.monotonic() - started > 1.0
+    err = capsys.readouterr().err
+    assert err.count("waiting for the landing") == 1, err
 
 
 def test_renamed_copy_builds_and_reads(root: Path, tmp_path: Path) -> None:

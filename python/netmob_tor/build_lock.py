@@ -32,10 +32,10 @@ def holder(path: Path) -> str:
     try:
         info = json.loads(path.read_text(encoding="utf-8") or "{}")
     except (OSError, ValueError):
-        return "another build"
+        return "another writer"
     if not info:
-        return "another build"
-    return f"the build of pid {info.get('pid')} (started {info.get('started')}: {info.get('command')})"
+        return "another writer"
+    return f"the writer of pid {info.get('pid')} (started {info.get('started')}: {info.get('command')})"
 
 
 class BuildLock:

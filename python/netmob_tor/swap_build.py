@@ -26,6 +26,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -95,18 +96,28 @@ def check_no_outside_writer(database: Path) -> None:
                         "the warehouse once to fold the log in), then build again")
 
 
-def check_landing_free(landing: Path) -> None:
-    """Fail in one line when another process holds the landing (only builds may open it)."""
+def check_landing_free(landing: Path, wait: bool = True, poll_seconds: float = 0.5) -> None:
+    """Wait, saying so once, while another process holds the landing (`netmob-tor sensitivity` reads it while it
+    rebuilds on its copy; a notebook or the DuckDB CLI may hold it too); with `wait` false, fail in one line."""
     if not landing.exists():
         return
     import duckdb
 
-    try:
-        duckdb.connect(str(landing)).close()
-    except duckdb.IOException as error:
-        text = str(error).splitlines()[0]
-        raise UserError(f"the landing {landing} is open in another process ({text}); close that process (only builds "
-                        "open the landing), then build again") from None
+    told = False
+    while True:
+        try:
+            duckdb.connect(str(landing)).close()
+            return
+        except duckdb.IOException as error:
+            text = str(error).splitlines()[0]
+            if not wait:
+                raise UserError(f"the landing {landing} is open in another process ({text}); run again when it ends, or "
+                                "close it (without --no-wait, a build waits for it)") from None
+            if not told:
+                print(f"netmob-tor: waiting for the landing {landing}, open in another process ({text}) "
+                      "(Ctrl-C stops waiting)", file=sys.stderr, flush=True)
+                told = True
+            time.sleep(poll_seconds)
 
 
 class Janitor:
@@ -266,7 +277,7 @@ def swap_build(dbt_args: list[str], database: Path | None = None, wait: bool = T
     try:
         remove_leftovers(database)
         check_no_outside_writer(database)
-        check_landing_free(landing)
+        check_landing_free(landing, wait)
         staging, spill = staging_path(database), temp_dir(database)
         janitor = Janitor([staging, wal_path(staging), spill, lock.path], landing, lock.fd)
         try:
@@ -314,7 +325,7 @@ def build_steps(steps: list[list[str]], database: Path, landing: Path, staging: 
     return 0
 
 
-BUILD_OPTIONS = {"--no-wait": "stop at once if another build is writing the warehouse (default: wait for it)",
+BUILD_OPTIONS = {"--no-wait": "stop at once if another command is writing the warehouse (default: wait for it)",
                  "--all-profiles": "then build each processing profile of dbt_project.yml's `profile_builds` into its own "
                                    "schema, from the same copy, swapped in once (what `make build` runs)",
                  "--progress": "a progress bar (a line per tenth in a log) instead of dbt's line per model; errors, "

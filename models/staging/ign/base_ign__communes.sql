@@ -74,13 +74,9 @@ own_reasons as (
 
 ),
 
-ranked as (
+kept as (
 
-    {#- Among the features with one code that are otherwise usable, the first in the file is kept. -#}
-    select
-        *,
-        min(feature_number) over (partition by commune_code, own_rejection_reason is null) as first_feature_number
-    from own_reasons
+    {{ first_usable_feature_per_code('own_reasons', 'commune_code') }}
 
 ),
 
@@ -98,13 +94,9 @@ final as (
         is_code_repaired,
         case when polygon_rejection is null then usable_geom end as commune_geom,
         geom_state = 'invalid' and polygon_rejection is null as is_geom_repaired,
-        coalesce(
-            own_rejection_reason,
-            case when feature_number > first_feature_number
-                then 'duplicate commune code (feature ' || first_feature_number || ' kept)' end
-        ) as rejection_reason,
-        own_rejection_reason is null and feature_number = first_feature_number as is_kept
-    from ranked
+        rejection_reason,
+        is_kept
+    from kept
 
 )
 
