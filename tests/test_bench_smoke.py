@@ -62,6 +62,16 @@ def test_results_have_documented_keys(smoke: tuple[list[dict], Path], tmp_path: 
     assert "no individual or causal meaning" in md_path.read_text()
 
 
+def test_limits_pass_over_every_line_duckdb_reads(smoke: tuple[list[dict], Path]) -> None:
+    from netmob_tor.bench.limits import format_rows, measure
+
+    _, work = smoke
+    result = measure(next((work / "data").iterdir()), 1)
+    assert result["lines"] == result["duckdb_lines"] > 0 and result["bytes"] > 0
+    assert {r["kind"] for r in result["rows"]} == {"measured", "estimate"} and all(r["seconds"] > 0 for r in result["rows"])
+    assert format_rows(result).count("\n| ") == len(result["rows"]) + 1
+
+
 def test_spring_forward_file_skips_the_gap_hour() -> None:
     nb = bench.load_baseline()
     hours = nb.quarter_hours_to_hours(92)
