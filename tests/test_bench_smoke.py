@@ -68,7 +68,7 @@ def test_limits_pass_over_every_line_duckdb_reads(smoke: tuple[list[dict], Path]
     _, work = smoke
     result = measure(next((work / "data").iterdir()), 1)
     assert result["lines"] == result["duckdb_lines"] > 0 and result["bytes"] > 0
-    assert {r["kind"] for r in result["rows"]} == {"measured", "estimate"} and all(r["seconds"] > 0 for r in result["rows"])
+    assert {r["kind"] for r in result["rows"]} == {"measured", "estimate"} and all(r["seconds"] >= 0 for r in result["rows"])
     assert format_rows(result).count("\n| ") == len(result["rows"]) + 1
 
 

@@ -64,7 +64,7 @@ def measure(data_root: Path, threads: int) -> dict[str, Any]:
             rows.append((f"{name}: the sum of every value, {threads} threads", anchors[name]["seconds"], "measured"))
     simd = size / SIMD_BYTES_PER_SECOND_PER_CORE / threads
     return {"files": len(files), "bytes": size, "lines": lines, "duckdb_lines": floors["rows"], "threads": threads,
-            "rows": [{"what": what, "seconds": round(seconds, 3), "mb_per_second": round(size / seconds / 1e6, 1),
+            "rows": [{"what": what, "seconds": round(seconds, 3), "mb_per_second": round(size / max(seconds, 1e-9) / 1e6, 1),
                       "x_simd_estimate": round(seconds / simd, 2), "kind": kind} for what, seconds, kind in rows]}
 
 
