@@ -1,9 +1,10 @@
 """How far the headline depends on each processing choice: the Table 2 cpc correlation of the study
 profile, then of the same models rebuilt with one choice changed (and with each pair of choices).
 
-Every row is a build of the dbt models with vars (dbt_project.yml `sensitivity_variations`, plus one
+Every other row is a build of the dbt models with vars (dbt_project.yml `sensitivity_variations`, plus one
 row per `s_onion_scenarios` value), in one in-process dbt session (netmob_tor.session) on a private
-copy of the warehouse, into the schema `main_sensitivity`: the models from the kept tile-days to
+copy of the warehouse, into the schema `main_sensitivity` (the study profile's row is the copy's main
+schema, built with the same vars): the models from the kept tile-days to
 commune_summary are rebuilt from the loaded tile-day and commune-day tables, so nothing re-reads the
 raw text. A row with `predictor: lagged` reads the lagged-Tor columns of the same build. This
 module only measures what those builds give: Spearman rho of the sexual-violence rate with log cpc
@@ -230,10 +231,12 @@ def warehouse_stamp(database: Path) -> tuple[Any, ...]:
 
 
 def run(database: Path, replicates: int | None = None, settings: dict[str, Any] | None = None,
-        with_pairs: bool = True, copy: Path | None = None) -> pd.DataFrame:
+        with_pairs: bool = True, copy: Path | None = None, rebuild_study: bool = False) -> pd.DataFrame:
     """Build every row in a session on a private copy of `database` (`copy`, from private_copy, removed by the
     caller; or made here and removed here), and return the table; `settings` overrides dbt_project.yml's
-    sensitivity vars (tests); `with_pairs` false builds one choice at a time."""
+    sensitivity vars (tests); `with_pairs` false builds one choice at a time. The study profile's row is read from
+    the copy's main schema, which the warehouse's build made with the very vars the session starts from
+    (session_vars); `rebuild_study` builds it in the session instead (a test checks the two agree)."""
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 
     from netmob_tor.session import Session
@@ -256,6 +259,8 @@ def run(database: Path, replicates: int | None = None, settings: dict[str, Any] 
 
             def build(variables: dict[str, Any]) -> pd.DataFrame:
                 nonlocal built
+                if not variables and not rebuild_study:
+                    return summary_of("main")
                 if built is None:
                     select = rebuild_selection(session.manifest, FIRST_BUILD_VARS)
                 else:
@@ -267,8 +272,11 @@ def run(database: Path, replicates: int | None = None, settings: dict[str, Any] 
                     if not done.success:
                         raise RuntimeError(f"sensitivity build with {variables} failed: {done.error}")
                 DuckDBConnectionManager.close_all_connections()  # one writer per file: let this process read it
+                return summary_of(SCHEMA)
+
+            def summary_of(schema: str) -> pd.DataFrame:
                 with connect(copy, read_only=True) as con:
-                    use_schema(con, SCHEMA)
+                    use_schema(con, schema)
                     return loaders.commune_summary(con, COLUMNS)
 
             def cost(name: str) -> int:
