@@ -50,19 +50,18 @@ def measure(data_root: Path, threads: int) -> dict[str, Any]:
     del contents
     floors = scan_floor(data_root, threads, "BIGINT")
     anchors = reader_anchors(data_root, threads)
+    simd = size / SIMD_BYTES_PER_SECOND_PER_CORE / threads
     rows = [
         ("read every file from the page cache (Python, 1 thread)", read_seconds, "measured"),
         ("one pass over every byte in memory (numpy newline count, 1 thread)", pass_seconds, "measured"),
-        (f"SIMD integer parser at 1 GB/s per core, {threads} cores", size / SIMD_BYTES_PER_SECOND_PER_CORE / threads,
-         "estimate"),
-        ("SIMD integer parser at 1 GB/s, 1 core", size / SIMD_BYTES_PER_SECOND_PER_CORE, "estimate"),
+        (f"SIMD integer parser at 1 GB/s per core, {threads} cores", simd, "estimate"),
+        ("SIMD integer parser at 1 GB/s, 1 core", simd * threads, "estimate"),
         (f"DuckDB count(*) of the lines, {threads} threads (converts no value)", floors["seconds"], "measured"),
         (f"DuckDB parse floor: the sum of every value as BIGINT, {threads} threads", floors["parse_seconds"], "measured"),
     ]
     for name in ("polars", "pyarrow"):
         if "seconds" in anchors.get(name, {}):
             rows.append((f"{name}: the sum of every value, {threads} threads", anchors[name]["seconds"], "measured"))
-    simd = size / SIMD_BYTES_PER_SECOND_PER_CORE / threads
     return {"files": len(files), "bytes": size, "lines": lines, "duckdb_lines": floors["rows"], "threads": threads,
             "rows": [{"what": what, "seconds": round(seconds, 3), "mb_per_second": round(size / max(seconds, 1e-9) / 1e6, 1),
                       "x_simd_estimate": round(seconds / simd, 2), "kind": kind} for what, seconds, kind in rows]}
